@@ -1,0 +1,119 @@
+// Channel benchmark (not a test): tasks per second through
+// kernel -> agent -> kernel on the host kernel's real BPF maps.
+//
+//   ring:  scxx's channel. The kernel side fills the "queued" ring buffer,
+//          the agent reads it from shared memory and writes decisions into
+//          the "dispatched" user ring buffer; one bpf() call per batch on
+//          each side (the SYSCALL programs that stand in for enqueue and
+//          dispatch).
+//   queue: the same pipeline over two BPF queue maps, one bpf() call per
+//          task to pop it and one per decision to push it.
+//
+// Run as root: build/bench/channel_bench
+#include "core/bpf_scheduler.h"
+#include "scxx_bench_queue.skel.h"
+
+#include <benchmark/benchmark.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <memory>
+#include <vector>
+
+namespace {
+
+using scxx::BpfScheduler;
+using scxx::Decision;
+using scxx::QueuedTask;
+
+void BM_RingChannel(benchmark::State &state) {
+  if (geteuid() != 0) {
+    state.SkipWithError("needs root to load BPF programs");
+    return;
+  }
+  scxx::SchedulerOptions opts;
+  opts.channel_only = true;
+  BpfScheduler sched(opts);
+  const auto batch = static_cast<uint32_t>(state.range(0));
+  std::vector<QueuedTask> tasks(batch);
+  int64_t moved = 0;
+  for (auto _ : state) {
+    if (sched.test_produce(batch, 1) != batch) {
+      state.SkipWithError("produce failed");
+      return;
+    }
+    const size_t n = sched.dequeue(tasks);
+    for (size_t i = 0; i < n; ++i) {
+      Decision d;
+      d.pid = tasks[i].pid;
+      d.cpu = tasks[i].cpu;
+      d.enq_cnt = tasks[i].enq_cnt;
+      sched.dispatch(d);
+    }
+    sched.notify_complete(0);
+    moved += sched.test_drain(0);
+  }
+  if (moved != static_cast<int64_t>(state.iterations()) * batch) {
+    state.SkipWithError("lost messages");
+  }
+  state.SetItemsProcessed(moved);
+}
+
+struct QueueSkelDeleter {
+  void operator()(scxx_bench_queue *s) const { scxx_bench_queue__destroy(s); }
+};
+
+int64_t run_prog(int fd, scxx_channel_test_arg &arg) {
+  LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &arg, .ctx_size_in = sizeof(arg));
+  if (bpf_prog_test_run_opts(fd, &o) != 0) {
+    return -1;
+  }
+  return static_cast<int64_t>(arg.result);
+}
+
+void BM_QueueMapChannel(benchmark::State &state) {
+  if (geteuid() != 0) {
+    state.SkipWithError("needs root to load BPF programs");
+    return;
+  }
+  std::unique_ptr<scxx_bench_queue, QueueSkelDeleter> skel(scxx_bench_queue__open_and_load());
+  if (!skel) {
+    state.SkipWithError("cannot load the queue-map channel");
+    return;
+  }
+  const int produce_fd = bpf_program__fd(skel->progs.queue_produce);
+  const int drain_fd = bpf_program__fd(skel->progs.queue_drain);
+  const int qfd = bpf_map__fd(skel->maps.queued_q);
+  const int dfd = bpf_map__fd(skel->maps.dispatched_q);
+  const auto batch = static_cast<uint32_t>(state.range(0));
+  int64_t moved = 0;
+  for (auto _ : state) {
+    scxx_channel_test_arg arg{batch, 1, 0};
+    if (run_prog(produce_fd, arg) != batch) {
+      state.SkipWithError("produce failed");
+      return;
+    }
+    scxx_queued_task m{};
+    while (bpf_map_lookup_and_delete_elem(qfd, nullptr, &m) == 0) {
+      scxx_dispatched_task d{};
+      d.pid = m.pid;
+      d.cpu = m.cpu;
+      d.enq_cnt = m.enq_cnt;
+      bpf_map_update_elem(dfd, nullptr, &d, 0);
+    }
+    scxx_channel_test_arg drain{0, 0, 0};
+    moved += run_prog(drain_fd, drain);
+  }
+  if (moved != static_cast<int64_t>(state.iterations()) * batch) {
+    state.SkipWithError("lost messages");
+  }
+  state.SetItemsProcessed(moved);
+}
+
+BENCHMARK(BM_RingChannel)->Arg(1)->Arg(8)->Arg(64)->Arg(512);
+BENCHMARK(BM_QueueMapChannel)->Arg(1)->Arg(8)->Arg(64)->Arg(512);
+
+} // namespace
+
+BENCHMARK_MAIN();

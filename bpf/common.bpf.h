@@ -1,0 +1,63 @@
+/* Shared by every scxx BPF program: includes, the struct_ops macro, exit
+ * info recording and kfunc compatibility helpers. */
+#pragma once
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "intf.h"
+
+#define SCXX_OPS(name, args...) SEC("struct_ops/" #name) BPF_PROG(name, ##args)
+#define SCXX_OPS_SLEEPABLE(name, args...) SEC("struct_ops.s/" #name) BPF_PROG(name, ##args)
+
+#ifndef likely
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+
+/* errno values and clock ids (uapi headers do not mix with vmlinux.h). */
+#define ENOENT 2
+#define ESRCH 3
+#define ENOMEM 12
+#define EBUSY 16
+#define EINVAL 22
+#define EOPNOTSUPP 95
+#define CLOCK_MONOTONIC 1
+
+/* scxx_error("fmt", args...): abort the scheduler with a formatted reason
+ * (the kernel then unloads it and user space reads the message). */
+#define scxx_error(fmt, args...)                                                   \
+	({                                                                         \
+		static char ___fmt[] = fmt;                                        \
+		unsigned long long ___param[___bpf_narg(args)];                    \
+		_Pragma("GCC diagnostic push")                                     \
+		_Pragma("GCC diagnostic ignored \"-Wint-conversion\"")             \
+		___bpf_fill(___param, args);                                       \
+		_Pragma("GCC diagnostic pop")                                      \
+		scx_bpf_error_bstr(___fmt, ___param, sizeof(___param));            \
+	})
+
+#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+
+/* Copies the kernel's exit record into @out so user space can print why the
+ * scheduler stopped after the struct_ops link is gone. */
+static __always_inline void scxx_record_exit(struct scxx_exit_info *out,
+                                             const struct scx_exit_info *ei)
+{
+	out->kind = ei->kind;
+	out->exit_code = ei->exit_code;
+	bpf_probe_read_kernel_str(out->reason, sizeof(out->reason), ei->reason);
+	bpf_probe_read_kernel_str(out->msg, sizeof(out->msg), ei->msg);
+	/* BPF has no fence; a compiler barrier orders the stores as user space
+	 * only reads valid after the link is gone. */
+	asm volatile("" ::: "memory");
+	out->valid = 1;
+}
+
+static __always_inline bool vtime_before(u64 a, u64 b)
+{
+	return (s64)(a - b) < 0;
+}

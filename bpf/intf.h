@@ -1,0 +1,89 @@
+/* Types and constants shared by the BPF programs and the C++ agent. Defined
+ * once here; the C++ side static_asserts the sizes (src/core/intf_check.h). */
+#pragma once
+
+#ifndef __VMLINUX_H__
+#include <stdint.h>
+typedef int32_t s32;
+typedef uint32_t u32;
+typedef int64_t s64;
+typedef uint64_t u64;
+#endif
+
+#define SCXX_EXIT_REASON_LEN 128
+#define SCXX_EXIT_MSG_LEN 1024
+
+/* Why the scheduler stopped, copied from struct scx_exit_info in ops.exit. */
+struct scxx_exit_info {
+	s32 valid; /* 1 once ops.exit ran */
+	s32 kind;  /* enum scx_exit_kind: 64 = unregistered, 1024+ = error */
+	s64 exit_code;
+	char reason[SCXX_EXIT_REASON_LEN];
+	char msg[SCXX_EXIT_MSG_LEN];
+};
+
+/* ---- The user-space scheduling channel (bpf/scxx.bpf.c) ------------------ */
+
+/* Entries each ring holds; the byte sizes below round up to a power of two. */
+#define SCXX_RING_ENTRIES 4096
+#define SCXX_QUEUED_RING_BYTES (SCXX_RING_ENTRIES * 128)
+#define SCXX_DISPATCHED_RING_BYTES (SCXX_RING_ENTRIES * 64)
+#define SCXX_DISPATCH_BATCH 512
+
+/* DSQ ids: 0..nr_cpu_ids-1 are the per-CPU DSQs. */
+#define SCXX_SHARED_DSQ (1ULL << 24)
+#define SCXX_AGENT_DSQ ((1ULL << 24) + 1)
+
+/* scxx_dispatched_task.cpu value meaning "any CPU the task may use". */
+#define SCXX_CPU_ANY (-1)
+
+/* scxx_queued_task.flags */
+#define SCXX_QF_WAKEUP (1ULL << 0)    /* runnable because it woke up */
+#define SCXX_QF_EXITING (1ULL << 1)   /* notification: the task exited */
+#define SCXX_QF_HEARTBEAT (1ULL << 2) /* not a task: wake-up for the agent */
+
+/* scxx_dispatched_task.flags */
+#define SCXX_DF_PREEMPT (1ULL << 0) /* preempt what runs on the target CPU */
+#define SCXX_DF_HEAD (1ULL << 1)    /* queue at the head */
+
+/* kernel -> agent, one per runnable task (ring buffer "queued"). */
+struct scxx_queued_task {
+	s32 pid;
+	s32 tgid;
+	s32 cpu;             /* CPU chosen by ops.select_cpu, or last CPU */
+	u32 nr_cpus_allowed;
+	u64 flags;           /* SCXX_QF_* */
+	u64 start_ts;        /* ns: last time it started running */
+	u64 stop_ts;         /* ns: last time it stopped running */
+	u64 exec_runtime;    /* ns run since it last became runnable after sleep */
+	u64 weight;          /* 1..10000, 100 = nice 0 */
+	u64 vtime;           /* p->scx.dsq_vtime */
+	u64 enq_cnt;         /* enqueue generation; echoed back in the decision */
+	char comm[16];
+};
+
+/* agent -> kernel, one per decision (user ring buffer "dispatched"). */
+struct scxx_dispatched_task {
+	s32 pid;
+	s32 cpu;       /* target CPU or SCXX_CPU_ANY */
+	u64 flags;     /* SCXX_DF_* */
+	u64 slice_ns;  /* 0: default slice */
+	u64 vtime;     /* order within the target DSQ */
+	u64 enq_cnt;   /* from the queued message; stale ones are cancelled */
+};
+
+/* Argument of the SYSCALL program scxx_select_cpu (BPF_PROG_TEST_RUN with
+ * ctx_in and ctx_size_in = sizeof(struct scxx_select_cpu_arg)). */
+struct scxx_select_cpu_arg {
+	s32 pid;
+	s32 prev_cpu;
+	u64 flags;
+};
+
+/* Argument of the SYSCALL programs used by tests and benchmarks to drive the
+ * channel without sched_ext (see "channel self-test" in scxx.bpf.c). */
+struct scxx_channel_test_arg {
+	u32 count;    /* messages to produce / max to drain */
+	s32 pid_base; /* first pid produced */
+	u64 result;   /* out: messages produced / drained */
+};

@@ -1,0 +1,620 @@
+/* scxx: the BPF half of a sched_ext scheduler whose policy runs in user space.
+ *
+ * Protocol between the kernel and the agent
+ * -----------------------------------------
+ *
+ *   task wakes / slice ends
+ *        |
+ *        v
+ *   ops.enqueue --(ringbuf "queued": struct scxx_queued_task)--> agent
+ *                                                                 | Policy
+ *   CPU runs <- per-CPU / shared DSQ <- ops.dispatch <------------+
+ *               (user ringbuf "dispatched": struct scxx_dispatched_task)
+ *
+ * 1. ops.enqueue sends every runnable task to the agent as one queued-task
+ *    message, except:
+ *    - the agent's own threads (whole thread group, p->tgid == agent tgid):
+ *      they go to SCXX_AGENT_DSQ, which every CPU serves first, so no agent
+ *      thread ever waits for the agent;
+ *    - per-CPU kthreads and kswapd/kcompactd/khugepaged: straight to their
+ *      CPU's local DSQ. The agent's page faults are resolved by kthreads; if
+ *      those waited for the agent, the machine would stall until the
+ *      watchdog removed the scheduler;
+ *    - when the ring is full: SCXX_SHARED_DSQ (nr_sched_congested).
+ *    Each message carries the task's enqueue generation (enq_cnt).
+ * 2. The agent drains "queued", lets its Policy decide, and writes one
+ *    dispatched-task message per decision into "dispatched": target CPU (or
+ *    SCXX_CPU_ANY), slice, vtime, flags and the enq_cnt it saw.
+ * 3. ops.dispatch serves SCXX_AGENT_DSQ first, then drains "dispatched"
+ *    while dispatch slots remain, inserting each task by vtime into its
+ *    CPU's DSQ (or the shared DSQ for "any"), then moves one task from its
+ *    own DSQ or the shared DSQ to the local DSQ. A decision whose enq_cnt is
+ *    older than the task's current one is stale (the task was enqueued
+ *    again since): it is dropped or cancelled (nr_cancel_dispatches). A
+ *    target CPU outside the task's affinity goes to the shared DSQ
+ *    (nr_bounce_dispatches). A malformed message or unknown pid counts as
+ *    nr_failed_dispatches.
+ * 4. The agent can ask for an idle CPU with the SYSCALL program
+ *    scxx_select_cpu (BPF_PROG_TEST_RUN; ctx_in AND ctx_size_in must be
+ *    set): previous CPU, then an SMT sibling, then the same LLC, then any
+ *    idle CPU; the chosen CPU is kicked.
+ * 5. Liveness: the agent publishes how many tasks it holds (nr_scheduled)
+ *    and how many decisions it submitted (nr_dispatch_submitted). A
+ *    heartbeat timer wakes a sleeping agent (a heartbeat message with a
+ *    forced wake-up) when work is pending and the agent has not run for a
+ *    heartbeat period; ops.update_idle kicks a CPU going idle while
+ *    submitted decisions wait to be drained; ops.tick ends the slice of a
+ *    task that keeps a CPU while the agent is overdue.
+ * 6. ops.exit copies the exit record into exit_info for user space; an
+ *    exit code with SCX_ECODE_ACT_RESTART (CPU hotplug) makes the agent
+ *    reload the scheduler.
+ */
+#include "common.bpf.h"
+
+char _license[] SEC("license") = "GPL";
+
+#define PF_KTHREAD 0x00200000
+#define MAX_CPUS 1024
+#define NSEC_PER_MSEC 1000000ULL
+
+/* ---- configuration, set by user space before load ---------------------- */
+const volatile s32 usersched_tgid;
+const volatile u64 slice_ns = SCX_SLICE_DFL;
+const volatile bool builtin_idle;
+const volatile u64 heartbeat_ns = 100 * NSEC_PER_MSEC;
+const volatile s32 cpu_core_id[MAX_CPUS]; /* SMT siblings share a core id */
+const volatile s32 cpu_llc_id[MAX_CPUS];  /* CPUs sharing a last-level cache */
+
+/* ---- statistics (.bss, read by user space) ------------------------------ */
+u64 nr_queued;             /* tasks sent to the agent */
+u64 nr_scheduled;          /* written by the agent: tasks it holds */
+u64 nr_running;            /* tasks running right now */
+u64 nr_online_cpus;        /* written by the agent at start */
+u64 nr_user_dispatches;    /* decisions of the agent carried out */
+u64 nr_kernel_dispatches;  /* tasks placed by BPF without the agent */
+u64 nr_cancel_dispatches;  /* stale decisions dropped or cancelled */
+u64 nr_bounce_dispatches;  /* target CPU not allowed: sent to shared DSQ */
+u64 nr_failed_dispatches;  /* malformed decision or unknown pid */
+u64 nr_sched_congested;    /* ring full: task sent to shared DSQ */
+u64 nr_heartbeat_wakeups;  /* agent woken by the heartbeat timer */
+u64 nr_exit_notifications; /* task-exited messages sent */
+u64 usersched_last_run_at; /* ns, last time an agent thread started running */
+u64 nr_dispatch_submitted; /* written by the agent: decisions submitted */
+u64 nr_dispatch_consumed;  /* decisions read from the ring (any outcome) */
+
+struct scxx_exit_info exit_info;
+
+/* ---- maps ----------------------------------------------------------------- */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SCXX_QUEUED_RING_BYTES);
+} queued SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
+	__uint(max_entries, SCXX_DISPATCHED_RING_BYTES);
+} dispatched SEC(".maps");
+
+struct task_ctx {
+	u64 start_ts;
+	u64 stop_ts;
+	u64 exec_runtime;
+	u64 enq_cnt;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_ctx);
+} task_ctx_stor SEC(".maps");
+
+struct heartbeat {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct heartbeat);
+} heartbeat_timer SEC(".maps");
+
+/* ---- helpers ---------------------------------------------------------------- */
+static __always_inline struct task_ctx *lookup_task_ctx(struct task_struct *p)
+{
+	return bpf_task_storage_get(&task_ctx_stor, p, 0, 0);
+}
+
+static __always_inline bool is_agent(const struct task_struct *p)
+{
+	return usersched_tgid != 0 && p->tgid == usersched_tgid;
+}
+
+static __always_inline bool comm_has_prefix(const char *comm, const char *prefix, int len)
+{
+	for (int i = 0; i < len && i < 16; i++)
+		if (comm[i] != prefix[i])
+			return false;
+	return true;
+}
+
+/* Kernel threads that must never wait for the agent. */
+static bool is_kernel_helper(const struct task_struct *p)
+{
+	char comm[16];
+
+	if (!(p->flags & PF_KTHREAD))
+		return false;
+	if (p->nr_cpus_allowed == 1)
+		return true;
+	if (bpf_probe_read_kernel_str(comm, sizeof(comm), p->comm) < 0)
+		return false;
+	return comm_has_prefix(comm, "kswapd", 6) || comm_has_prefix(comm, "kcompactd", 9) ||
+	       comm_has_prefix(comm, "khugepaged", 10);
+}
+
+/* Decisions submitted by the agent but not yet read by any CPU. */
+static __always_inline bool dispatches_pending(void)
+{
+	return READ_ONCE(nr_dispatch_submitted) != READ_ONCE(nr_dispatch_consumed);
+}
+
+static __always_inline bool agent_has_work(void)
+{
+	return READ_ONCE(nr_scheduled) != 0 || dispatches_pending() ||
+	       bpf_ringbuf_query(&queued, BPF_RB_AVAIL_DATA) > 0;
+}
+
+/* Kick an idle CPU the task may use, else @fallback with @flags. */
+static void kick_for(struct task_struct *p, s32 fallback, u64 flags)
+{
+	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+
+	if (cpu >= 0)
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	else if (fallback >= 0)
+		scx_bpf_kick_cpu(fallback, flags);
+}
+
+static struct scxx_queued_task *reserve_queued(void)
+{
+	struct scxx_queued_task *m = bpf_ringbuf_reserve(&queued, sizeof(*m), 0);
+
+	if (!m)
+		__sync_fetch_and_add(&nr_sched_congested, 1);
+	return m;
+}
+
+/* ---- struct_ops callbacks ----------------------------------------------- */
+s32 SCXX_OPS(scxx_select_cpu_op, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	bool is_idle = false;
+	s32 cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
+
+	/* Optional fast path: a waking task that found an idle CPU runs there
+	 * without the round trip through the agent. */
+	if (builtin_idle && is_idle) {
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
+		__sync_fetch_and_add(&nr_kernel_dispatches, 1);
+	}
+	return cpu;
+}
+
+void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
+{
+	s32 cpu = scx_bpf_task_cpu(p);
+	struct scxx_queued_task *m;
+	struct task_ctx *tctx;
+
+	if (is_agent(p)) {
+		scx_bpf_dsq_insert(p, SCXX_AGENT_DSQ, slice_ns, enq_flags);
+		__sync_fetch_and_add(&nr_kernel_dispatches, 1);
+		/* The agent is the scheduler: wake an idle CPU for it, or
+		 * preempt its last CPU so it does not wait a whole slice. */
+		kick_for(p, cpu, SCX_KICK_PREEMPT);
+		return;
+	}
+	if (is_kernel_helper(p)) {
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice_ns, enq_flags);
+		__sync_fetch_and_add(&nr_kernel_dispatches, 1);
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		return;
+	}
+
+	tctx = lookup_task_ctx(p);
+	if (!tctx) {
+		scxx_error("task %d (%s) has no scxx context", p->pid, p->comm);
+		return;
+	}
+	tctx->enq_cnt++;
+
+	m = reserve_queued();
+	if (!m) {
+		scx_bpf_dsq_insert_vtime(p, SCXX_SHARED_DSQ, slice_ns, p->scx.dsq_vtime, enq_flags);
+		kick_for(p, -1, 0);
+		return;
+	}
+	m->pid = p->pid;
+	m->tgid = p->tgid;
+	m->cpu = cpu;
+	m->nr_cpus_allowed = p->nr_cpus_allowed;
+	m->flags = (enq_flags & SCX_ENQ_WAKEUP) ? SCXX_QF_WAKEUP : 0;
+	m->start_ts = tctx->start_ts;
+	m->stop_ts = tctx->stop_ts;
+	m->exec_runtime = tctx->exec_runtime;
+	m->weight = p->scx.weight;
+	m->vtime = p->scx.dsq_vtime;
+	m->enq_cnt = tctx->enq_cnt;
+	bpf_probe_read_kernel_str(m->comm, sizeof(m->comm), p->comm);
+	bpf_ringbuf_submit(m, 0);
+	__sync_fetch_and_add(&nr_queued, 1);
+}
+
+/* Reads and validates one decision; a malformed one is counted and skipped. */
+static int read_dispatch_msg(struct bpf_dynptr *dynptr, struct scxx_dispatched_task *m)
+{
+	__sync_fetch_and_add(&nr_dispatch_consumed, 1);
+	if (bpf_dynptr_size(dynptr) != sizeof(*m) || bpf_dynptr_read(m, sizeof(*m), dynptr, 0, 0) ||
+	    m->pid <= 0 || m->cpu < SCXX_CPU_ANY || m->cpu >= MAX_CPUS) {
+		__sync_fetch_and_add(&nr_failed_dispatches, 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Carries out one decision of the agent (inside ops.dispatch). */
+static void dispatch_task(const struct scxx_dispatched_task *m, s32 this_cpu)
+{
+	u64 slice = m->slice_ns ? m->slice_ns : slice_ns;
+	u64 enq_flags = 0, dsq;
+	struct task_struct *p;
+	struct task_ctx *tctx;
+	s32 cpu = m->cpu;
+
+	p = bpf_task_from_pid(m->pid);
+	if (!p) {
+		__sync_fetch_and_add(&nr_failed_dispatches, 1);
+		return;
+	}
+	tctx = lookup_task_ctx(p);
+	if (!tctx) {
+		__sync_fetch_and_add(&nr_failed_dispatches, 1);
+		goto out;
+	}
+	if (tctx->enq_cnt != m->enq_cnt) { /* re-enqueued since: a newer message exists */
+		__sync_fetch_and_add(&nr_cancel_dispatches, 1);
+		goto out;
+	}
+	if (cpu != SCXX_CPU_ANY &&
+	    (cpu >= scx_bpf_nr_cpu_ids() || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))) {
+		__sync_fetch_and_add(&nr_bounce_dispatches, 1);
+		cpu = SCXX_CPU_ANY;
+	}
+
+	if (m->flags & (SCXX_DF_PREEMPT | SCXX_DF_HEAD)) {
+		/* Local DSQs are FIFO: urgent tasks go there directly. */
+		if (cpu == SCXX_CPU_ANY)
+			cpu = scx_bpf_task_cpu(p);
+		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			cpu = this_cpu;
+		enq_flags = (m->flags & SCXX_DF_PREEMPT) ? SCX_ENQ_PREEMPT : SCX_ENQ_HEAD;
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice, enq_flags);
+	} else {
+		dsq = cpu == SCXX_CPU_ANY ? SCXX_SHARED_DSQ : (u64)cpu;
+		scx_bpf_dsq_insert_vtime(p, dsq, slice, m->vtime, 0);
+	}
+
+	/* The task may have been enqueued again while we inserted it. */
+	if (tctx->enq_cnt != m->enq_cnt) {
+		scx_bpf_dispatch_cancel();
+		__sync_fetch_and_add(&nr_cancel_dispatches, 1);
+		goto out;
+	}
+	__sync_fetch_and_add(&nr_user_dispatches, 1);
+	if (cpu == SCXX_CPU_ANY)
+		kick_for(p, -1, 0);
+	else if (cpu != this_cpu)
+		scx_bpf_kick_cpu(cpu, (m->flags & SCXX_DF_PREEMPT) ? SCX_KICK_PREEMPT : SCX_KICK_IDLE);
+out:
+	bpf_task_release(p);
+}
+
+static long drain_dispatched_cb(struct bpf_dynptr *dynptr, void *ctx)
+{
+	struct scxx_dispatched_task m;
+	s32 *this_cpu = ctx;
+
+	if (!read_dispatch_msg(dynptr, &m))
+		dispatch_task(&m, *this_cpu);
+	/* The sample is consumed either way: stop before the next one when no
+	 * dispatch slot is left, so none is read and lost. */
+	return scx_bpf_dispatch_nr_slots() ? 0 : 1;
+}
+
+void SCXX_OPS(scxx_dispatch, s32 cpu, struct task_struct *prev)
+{
+	if (scx_bpf_dsq_move_to_local(SCXX_AGENT_DSQ))
+		return;
+	if (scx_bpf_dispatch_nr_slots())
+		bpf_user_ringbuf_drain(&dispatched, drain_dispatched_cb, &cpu, BPF_RB_NO_WAKEUP);
+	if (scx_bpf_dsq_move_to_local(cpu))
+		return;
+	if (scx_bpf_dsq_move_to_local(SCXX_SHARED_DSQ))
+		return;
+	/* Nothing else to run: let the previous task go on. */
+	if (prev && (prev->scx.flags & SCX_TASK_QUEUED))
+		prev->scx.slice = slice_ns;
+}
+
+void SCXX_OPS(scxx_runnable, struct task_struct *p, u64 enq_flags)
+{
+	struct task_ctx *tctx = lookup_task_ctx(p);
+
+	if (tctx)
+		tctx->exec_runtime = 0; /* a new burst starts after a sleep */
+}
+
+void SCXX_OPS(scxx_running, struct task_struct *p)
+{
+	struct task_ctx *tctx = lookup_task_ctx(p);
+	u64 now = bpf_ktime_get_ns();
+
+	__sync_fetch_and_add(&nr_running, 1);
+	if (is_agent(p))
+		WRITE_ONCE(usersched_last_run_at, now);
+	if (tctx)
+		tctx->start_ts = now;
+}
+
+void SCXX_OPS(scxx_stopping, struct task_struct *p, bool runnable)
+{
+	struct task_ctx *tctx = lookup_task_ctx(p);
+	u64 now = bpf_ktime_get_ns(), ran;
+
+	__sync_fetch_and_sub(&nr_running, 1);
+	if (!tctx)
+		return;
+	tctx->stop_ts = now;
+	ran = now - tctx->start_ts;
+	tctx->exec_runtime += ran;
+	/* Kept so the shared DSQ (congestion fallback) stays fair. */
+	p->scx.dsq_vtime += ran * 100 / (p->scx.weight ? p->scx.weight : 100);
+}
+
+void SCXX_OPS(scxx_tick, struct task_struct *p)
+{
+	/* Give the CPU up when the agent is overdue and has work, so dispatch
+	 * runs and serves the agent's DSQ. */
+	if (!is_agent(p) && bpf_ktime_get_ns() - READ_ONCE(usersched_last_run_at) > slice_ns &&
+	    bpf_ringbuf_query(&queued, BPF_RB_AVAIL_DATA) > 0)
+		p->scx.slice = 0;
+}
+
+void SCXX_OPS(scxx_update_idle, s32 cpu, bool idle)
+{
+	if (idle && dispatches_pending())
+		scx_bpf_kick_cpu(cpu, 0);
+}
+
+void SCXX_OPS(scxx_enable, struct task_struct *p)
+{
+	p->scx.dsq_vtime = 0;
+}
+
+s32 SCXX_OPS(scxx_init_task, struct task_struct *p, struct scx_init_task_args *args)
+{
+	if (!bpf_task_storage_get(&task_ctx_stor, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		return -ENOMEM;
+	return 0;
+}
+
+void SCXX_OPS(scxx_exit_task, struct task_struct *p, struct scx_exit_task_args *args)
+{
+	struct scxx_queued_task *m;
+
+	if (is_agent(p) || (p->flags & PF_KTHREAD))
+		return;
+	/* Best effort: lets the policy forget the task. */
+	m = bpf_ringbuf_reserve(&queued, sizeof(*m), 0);
+	if (!m)
+		return;
+	__builtin_memset(m, 0, sizeof(*m));
+	m->pid = p->pid;
+	m->tgid = p->tgid;
+	m->flags = SCXX_QF_EXITING;
+	bpf_ringbuf_submit(m, 0);
+	__sync_fetch_and_add(&nr_exit_notifications, 1);
+}
+
+static int heartbeat_cb(void *map, int *key, struct bpf_timer *timer)
+{
+	u64 now = bpf_ktime_get_ns();
+	struct scxx_queued_task *m;
+
+	if (agent_has_work() && now - READ_ONCE(usersched_last_run_at) > heartbeat_ns) {
+		m = bpf_ringbuf_reserve(&queued, sizeof(*m), 0);
+		if (m) {
+			__builtin_memset(m, 0, sizeof(*m));
+			m->flags = SCXX_QF_HEARTBEAT;
+			bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
+			__sync_fetch_and_add(&nr_heartbeat_wakeups, 1);
+		}
+	}
+	bpf_timer_start(timer, heartbeat_ns, 0);
+	return 0;
+}
+
+s32 SCXX_OPS_SLEEPABLE(scxx_init)
+{
+	u32 key = 0, nr_cpus = scx_bpf_nr_cpu_ids();
+	struct bpf_timer *timer;
+	s32 err;
+
+	bpf_for(key, 0, nr_cpus)
+	{
+		err = scx_bpf_create_dsq(key, -1);
+		if (err)
+			return err;
+	}
+	err = scx_bpf_create_dsq(SCXX_SHARED_DSQ, -1);
+	if (!err)
+		err = scx_bpf_create_dsq(SCXX_AGENT_DSQ, -1);
+	if (err)
+		return err;
+
+	key = 0;
+	timer = bpf_map_lookup_elem(&heartbeat_timer, &key);
+	if (!timer)
+		return -ENOENT;
+	bpf_timer_init(timer, &heartbeat_timer, CLOCK_MONOTONIC);
+	bpf_timer_set_callback(timer, heartbeat_cb);
+	return bpf_timer_start(timer, heartbeat_ns, 0);
+}
+
+void SCXX_OPS(scxx_exit, struct scx_exit_info *ei)
+{
+	scxx_record_exit(&exit_info, ei);
+}
+
+SEC(".struct_ops.link")
+struct sched_ext_ops scxx_ops = {
+	.select_cpu = (void *)scxx_select_cpu_op,
+	.enqueue = (void *)scxx_enqueue,
+	.dispatch = (void *)scxx_dispatch,
+	.runnable = (void *)scxx_runnable,
+	.running = (void *)scxx_running,
+	.stopping = (void *)scxx_stopping,
+	.tick = (void *)scxx_tick,
+	.update_idle = (void *)scxx_update_idle,
+	.enable = (void *)scxx_enable,
+	.init_task = (void *)scxx_init_task,
+	.exit_task = (void *)scxx_exit_task,
+	.init = (void *)scxx_init,
+	.exit = (void *)scxx_exit,
+	.flags = SCX_OPS_ENQ_LAST | SCX_OPS_KEEP_BUILTIN_IDLE,
+	.dispatch_max_batch = SCXX_DISPATCH_BATCH,
+	.timeout_ms = 5000,
+	.name = "scxx",
+};
+
+/* ---- select_cpu for the agent (SYSCALL program) ------------------------ */
+static __always_inline bool cpu_usable(s32 cpu, const struct task_struct *p)
+{
+	return bpf_cpumask_test_cpu(cpu, p->cpus_ptr) && scx_bpf_test_and_clear_cpu_idle(cpu);
+}
+
+static s32 pick_idle_cpu(struct task_struct *p, s32 prev)
+{
+	s32 nr = scx_bpf_nr_cpu_ids(), cpu;
+
+	if (prev >= 0 && prev < nr && prev < MAX_CPUS) {
+		if (cpu_usable(prev, p))
+			return prev;
+		bpf_for(cpu, 0, nr) /* SMT siblings of prev */
+		{
+			if (cpu >= MAX_CPUS)
+				break;
+			if (cpu != prev && cpu_core_id[cpu] == cpu_core_id[prev] && cpu_usable(cpu, p))
+				return cpu;
+		}
+		bpf_for(cpu, 0, nr) /* same last-level cache */
+		{
+			if (cpu >= MAX_CPUS)
+				break;
+			if (cpu != prev && cpu_llc_id[cpu] == cpu_llc_id[prev] && cpu_usable(cpu, p))
+				return cpu;
+		}
+	}
+	return scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+}
+
+SEC("syscall")
+int scxx_select_cpu(struct scxx_select_cpu_arg *arg)
+{
+	struct task_struct *p;
+	s32 cpu;
+
+	/* Without sched_ext (e.g. the host-bpf tests) the idle kfuncs are absent. */
+	if (!bpf_ksym_exists(scx_bpf_test_and_clear_cpu_idle))
+		return -EOPNOTSUPP;
+	p = bpf_task_from_pid(arg->pid);
+	if (!p)
+		return -ESRCH;
+	bpf_rcu_read_lock();
+	cpu = pick_idle_cpu(p, arg->prev_cpu);
+	bpf_rcu_read_unlock();
+	bpf_task_release(p);
+	/* SCX_KICK_IDLE: wake it only if idle; it may already be busy again. */
+	if (cpu >= 0)
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	return cpu;
+}
+
+/* ---- channel self-test (SYSCALL programs) -------------------------------
+ * Drive both rings without sched_ext: tests and the channel benchmark use
+ * them on any kernel with BPF. They share reserve_queued() and
+ * read_dispatch_msg() with the scheduler, so accounting and validation are
+ * the same code. */
+#define TEST_RECORD 64
+struct scxx_dispatched_task test_drained[TEST_RECORD];
+u64 test_nr_drained;
+
+SEC("syscall")
+int scxx_test_produce(struct scxx_channel_test_arg *arg)
+{
+	u32 i, n = arg->count;
+	u64 produced = 0;
+
+	bpf_for(i, 0, n)
+	{
+		struct scxx_queued_task *m = reserve_queued();
+
+		if (!m)
+			continue;
+		__builtin_memset(m, 0, sizeof(*m));
+		m->pid = arg->pid_base + (s32)i;
+		m->tgid = m->pid;
+		m->cpu = 0;
+		m->nr_cpus_allowed = 1;
+		m->weight = 100;
+		m->exec_runtime = i;
+		m->enq_cnt = i;
+		bpf_ringbuf_submit(m, 0);
+		__sync_fetch_and_add(&nr_queued, 1);
+		produced++;
+	}
+	arg->result = produced;
+	return 0;
+}
+
+struct test_drain_ctx {
+	u64 limit;
+	u64 valid;
+};
+
+static long test_drain_cb(struct bpf_dynptr *dynptr, void *ctx)
+{
+	struct test_drain_ctx *c = ctx;
+	struct scxx_dispatched_task m;
+	u64 idx;
+
+	if (read_dispatch_msg(dynptr, &m))
+		return 0;
+	idx = test_nr_drained % TEST_RECORD;
+	if (idx < TEST_RECORD)
+		test_drained[idx] = m;
+	test_nr_drained++;
+	c->valid++;
+	return c->valid >= c->limit ? 1 : 0;
+}
+
+SEC("syscall")
+int scxx_test_drain(struct scxx_channel_test_arg *arg)
+{
+	struct test_drain_ctx c = {.limit = arg->count ? arg->count : ~0ULL};
+	long n = bpf_user_ringbuf_drain(&dispatched, test_drain_cb, &c, 0);
+
+	arg->result = c.valid;
+	return n < 0 ? (int)n : 0;
+}

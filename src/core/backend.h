@@ -1,0 +1,34 @@
+// What the agent loop needs from "the kernel": implemented by BpfScheduler
+// on a real sched_ext kernel and by the simulator without one.
+#pragma once
+
+#include "policy/task.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace scxx {
+
+class Backend {
+public:
+  Backend() = default;
+  Backend(const Backend &) = delete;
+  Backend &operator=(const Backend &) = delete;
+  virtual ~Backend() = default;
+
+  // Moves up to out.size() queued tasks into out without blocking; returns
+  // how many. Task-exit notifications come through with kQueuedExiting.
+  virtual size_t dequeue(std::span<QueuedTask> out) = 0;
+  // Sends one decision; false when the channel is full (try again later).
+  virtual bool dispatch(const Decision &decision) = 0;
+  // Tells the kernel side how many tasks the agent still holds and makes
+  // sure submitted decisions get picked up.
+  virtual void notify_complete(uint64_t nr_pending) = 0;
+  // Blocks until tasks are queued or timeout_ms passes; true if woken by work.
+  virtual bool wait_for_work(int timeout_ms) = 0;
+  // True once the scheduler stopped (unloaded by the kernel or detached).
+  [[nodiscard]] virtual bool exited() const = 0;
+};
+
+} // namespace scxx

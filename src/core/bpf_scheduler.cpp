@@ -1,0 +1,250 @@
+#include "core/bpf_scheduler.h"
+
+#include "core/error.h"
+#include "core/libbpf_log.h"
+#include "core/sched_ext_sysfs.h"
+#include "core/topology.h"
+#include "core/wire_format.h"
+#include "scxx_sched.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+namespace scxx {
+namespace {
+
+constexpr int kMaxCpus = 1024; // MAX_CPUS in bpf/scxx.bpf.c
+// Kernel exit-code action bit that asks the scheduler to restart.
+constexpr uint64_t kOpsSwitchPartial = 8; // SCX_OPS_SWITCH_PARTIAL
+
+uint64_t read_hotplug_seq() {
+  std::ifstream in(std::string(kSchedExtDir) + "/hotplug_seq");
+  uint64_t v = 0;
+  return (in >> v) ? v : 0;
+}
+
+template <typename T> T volatile_read(const T &v) {
+  return *static_cast<const volatile T *>(&v);
+}
+
+} // namespace
+
+BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) {
+  libbpf_log_install(options.debug);
+  if (!options.channel_only) {
+    require_sched_ext_and_root();
+  } else if (geteuid() != 0) {
+    throw Error("loading BPF programs needs root (CAP_BPF)");
+  }
+
+  skel_ = scxx_sched__open();
+  if (skel_ == nullptr) {
+    throw Error(errno_message("opening the scxx BPF object", errno));
+  }
+  auto *ro = skel_->rodata;
+  ro->usersched_tgid = static_cast<int32_t>(getpid());
+  ro->slice_ns = options.slice_ns;
+  ro->heartbeat_ns = options.heartbeat_ns;
+  ro->builtin_idle = options.builtin_idle;
+  const CpuTopology topo = read_cpu_topology();
+  for (size_t cpu = 0; cpu < topo.core_id.size() && cpu < kMaxCpus; ++cpu) {
+    ro->cpu_core_id[cpu] = topo.core_id[cpu];
+    ro->cpu_llc_id[cpu] = topo.llc_id[cpu];
+  }
+
+  if (options.channel_only) {
+    // No sched_ext here: keep the struct_ops map and its programs out.
+    bpf_map__set_autocreate(skel_->maps.scxx_ops, false);
+    bpf_program *prog = nullptr;
+    bpf_object__for_each_program(prog, skel_->obj) {
+      if (bpf_program__type(prog) == BPF_PROG_TYPE_STRUCT_OPS) {
+        bpf_program__set_autoload(prog, false);
+      }
+    }
+  } else {
+    auto *ops = skel_->struct_ops.scxx_ops;
+    if (options.partial) {
+      ops->flags |= kOpsSwitchPartial;
+    }
+    // A CPU going on- or offline between here and attach makes the kernel
+    // refuse the ops with a restart request instead of running stale.
+    ops->hotplug_seq = read_hotplug_seq();
+  }
+
+  if (const int err = scxx_sched__load(skel_); err != 0) {
+    const std::string log = libbpf_log_take();
+    scxx_sched__destroy(skel_);
+    throw Error(errno_message("loading the scxx BPF program (verifier log follows)", err) + "\n" +
+                log);
+  }
+  skel_->bss->nr_online_cpus = static_cast<uint64_t>(topo.nr_online);
+
+  queued_ = ring_buffer__new(bpf_map__fd(skel_->maps.queued), on_queued_sample, this, nullptr);
+  dispatched_ = user_ring_buffer__new(bpf_map__fd(skel_->maps.dispatched), nullptr);
+  if (queued_ == nullptr || dispatched_ == nullptr) {
+    const int err = errno;
+    ring_buffer__free(queued_);
+    user_ring_buffer__free(dispatched_);
+    scxx_sched__destroy(skel_);
+    throw Error(errno_message("mapping the queued/dispatched rings", err));
+  }
+}
+
+BpfScheduler::~BpfScheduler() {
+  detach();
+  user_ring_buffer__free(dispatched_);
+  ring_buffer__free(queued_);
+  scxx_sched__destroy(skel_);
+}
+
+void BpfScheduler::attach() {
+  if (options_.channel_only) {
+    throw Error("this scheduler was loaded channel-only (no sched_ext): cannot attach");
+  }
+  if (link_ != nullptr) {
+    return;
+  }
+  link_ = bpf_map__attach_struct_ops(skel_->maps.scxx_ops);
+  if (link_ == nullptr) {
+    const int err = errno;
+    std::string why = errno_message("attaching the scxx scheduler", err);
+    if (err == EBUSY || err == EEXIST) {
+      why += " (another sched_ext scheduler is attached: " + sched_ext_ops_name() + ")";
+    }
+    throw Error(why + "\n" + libbpf_log_take());
+  }
+}
+
+void BpfScheduler::detach() {
+  if (link_ != nullptr) {
+    bpf_link__destroy(link_);
+    link_ = nullptr;
+  }
+}
+
+int BpfScheduler::on_queued_sample(void *ctx, void *data, size_t size) {
+  auto *self = static_cast<BpfScheduler *>(ctx);
+  if (size < sizeof(scxx_queued_task)) {
+    return 0; // not ours; cannot happen with a matching BPF object
+  }
+  scxx_queued_task msg;
+  std::memcpy(&msg, data, sizeof(msg));
+  if ((msg.flags & SCXX_QF_HEARTBEAT) != 0) {
+    return 0;
+  }
+  self->sink_[self->sink_len_++] = from_wire(msg);
+  return 0;
+}
+
+size_t BpfScheduler::dequeue(std::span<QueuedTask> out) {
+  if (out.empty()) {
+    return 0;
+  }
+  sink_ = out;
+  sink_len_ = 0;
+  // Heartbeats consume a sample without filling a slot, so loop until the
+  // span is full or the ring is empty.
+  while (sink_len_ < out.size()) {
+    const int n = ring_buffer__consume_n(queued_, out.size() - sink_len_);
+    if (n <= 0) {
+      break;
+    }
+  }
+  sink_ = {};
+  return sink_len_;
+}
+
+bool BpfScheduler::dispatch(const Decision &decision) {
+  void *slot = user_ring_buffer__reserve(dispatched_, sizeof(scxx_dispatched_task));
+  if (slot == nullptr) {
+    ++nr_dispatch_full_;
+    return false;
+  }
+  const scxx_dispatched_task msg = to_wire(decision);
+  std::memcpy(slot, &msg, sizeof(msg));
+  user_ring_buffer__submit(dispatched_, slot);
+  ++nr_submitted_;
+  return true;
+}
+
+void BpfScheduler::notify_complete(uint64_t nr_pending) {
+  auto *bss = skel_->bss;
+  __atomic_store_n(&bss->nr_scheduled, nr_pending, __ATOMIC_RELAXED);
+  __atomic_store_n(&bss->nr_dispatch_submitted, nr_submitted_, __ATOMIC_RELEASE);
+}
+
+bool BpfScheduler::wait_for_work(int timeout_ms) {
+  pollfd pfd{ring_buffer__epoll_fd(queued_), POLLIN, 0};
+  return poll(&pfd, 1, timeout_ms) > 0;
+}
+
+bool BpfScheduler::exited() const { return volatile_read(skel_->bss->exit_info.valid) != 0; }
+
+int BpfScheduler::run_syscall_prog(int prog_fd, void *arg, uint32_t size) const {
+  // SYSCALL programs need ctx_size_in as well as ctx_in, or the run fails.
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = arg, .ctx_size_in = size);
+  if (const int err = bpf_prog_test_run_opts(prog_fd, &opts); err != 0) {
+    return -std::abs(errno != 0 ? errno : err);
+  }
+  return static_cast<int>(opts.retval);
+}
+
+int BpfScheduler::select_cpu(int32_t pid, int32_t prev_cpu, uint64_t flags) {
+  scxx_select_cpu_arg arg{pid, prev_cpu, flags};
+  return run_syscall_prog(bpf_program__fd(skel_->progs.scxx_select_cpu), &arg, sizeof(arg));
+}
+
+int64_t BpfScheduler::test_produce(uint32_t count, int32_t pid_base) {
+  scxx_channel_test_arg arg{count, pid_base, 0};
+  const int rc = run_syscall_prog(bpf_program__fd(skel_->progs.scxx_test_produce), &arg, sizeof(arg));
+  return rc < 0 ? rc : static_cast<int64_t>(arg.result);
+}
+
+int64_t BpfScheduler::test_drain(uint32_t limit) {
+  scxx_channel_test_arg arg{limit, 0, 0};
+  const int rc = run_syscall_prog(bpf_program__fd(skel_->progs.scxx_test_drain), &arg, sizeof(arg));
+  return rc < 0 ? rc : static_cast<int64_t>(arg.result);
+}
+
+bool BpfScheduler::test_submit_raw(const void *data, uint32_t size) {
+  void *slot = user_ring_buffer__reserve(dispatched_, size);
+  if (slot == nullptr) {
+    return false;
+  }
+  std::memcpy(slot, data, size);
+  user_ring_buffer__submit(dispatched_, slot);
+  return true;
+}
+
+SchedulerStats BpfScheduler::stats() const {
+  const auto *b = skel_->bss;
+  SchedulerStats s;
+  s.nr_queued = volatile_read(b->nr_queued);
+  s.nr_scheduled = volatile_read(b->nr_scheduled);
+  s.nr_running = volatile_read(b->nr_running);
+  s.nr_online_cpus = volatile_read(b->nr_online_cpus);
+  s.nr_user_dispatches = volatile_read(b->nr_user_dispatches);
+  s.nr_kernel_dispatches = volatile_read(b->nr_kernel_dispatches);
+  s.nr_cancel_dispatches = volatile_read(b->nr_cancel_dispatches);
+  s.nr_bounce_dispatches = volatile_read(b->nr_bounce_dispatches);
+  s.nr_failed_dispatches = volatile_read(b->nr_failed_dispatches);
+  s.nr_sched_congested = volatile_read(b->nr_sched_congested);
+  s.nr_heartbeat_wakeups = volatile_read(b->nr_heartbeat_wakeups);
+  s.nr_exit_notifications = volatile_read(b->nr_exit_notifications);
+  s.nr_dispatch_full = nr_dispatch_full_;
+  return s;
+}
+
+scxx_exit_info BpfScheduler::exit_info() const {
+  scxx_exit_info info{};
+  std::memcpy(&info, &skel_->bss->exit_info, sizeof(info));
+  return info;
+}
+
+} // namespace scxx

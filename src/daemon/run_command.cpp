@@ -1,0 +1,203 @@
+#include "daemon/run_command.h"
+
+#include "core/agent_loop.h"
+#include "core/bpf_scheduler.h"
+#include "core/error.h"
+#include "core/exit_info.h"
+#include "core/memory_lock.h"
+#include "core/sched_ext_sysfs.h"
+#include "daemon/stats_line.h"
+#include "policy/policy_factory.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+namespace scxx {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// What the stats thread may look at; swapped by the main thread around
+// each (re)load of the scheduler.
+struct Live {
+  std::mutex mutex;
+  std::condition_variable wake;
+  const BpfScheduler *sched = nullptr;
+  const AgentLoop *loop = nullptr;
+  PageFaults faults_at_attach;
+};
+
+void print_stats_until(const std::atomic<bool> &stop, Live &live, double interval_s,
+                       Clock::time_point start) {
+  double last_cpu = process_cpu_seconds();
+  auto last_t = Clock::now();
+  std::unique_lock lock(live.mutex);
+  while (!stop.load()) {
+    live.wake.wait_for(lock, std::chrono::duration<double>(interval_s));
+    if (stop.load()) {
+      break;
+    }
+    if (live.sched == nullptr) {
+      continue;
+    }
+    StatsSample s;
+    s.elapsed_s = seconds_since(start);
+    s.sched = live.sched->stats();
+    s.loop = live.loop->counters();
+    const PageFaults now = process_page_faults();
+    s.faults = {now.minor - live.faults_at_attach.minor, now.major - live.faults_at_attach.major};
+    const double cpu = process_cpu_seconds();
+    const double wall = std::chrono::duration<double>(Clock::now() - last_t).count();
+    s.agent_cpu_pct = wall > 0 ? 100.0 * (cpu - last_cpu) / wall : 0;
+    last_cpu = cpu;
+    last_t = Clock::now();
+    std::puts(format_stats_line(s).c_str());
+    std::fflush(stdout);
+  }
+}
+
+} // namespace
+
+int run_scheduler(const RunOptions &options) {
+  const PolicyConfig policy_config{options.slice_us * 1000, options.slice_min_us * 1000};
+  try {
+    require_sched_ext_and_root();
+    (void)make_policy(options.policy, policy_config); // reject bad settings before attaching
+  } catch (const Error &e) {
+    std::fprintf(stderr, "scxx: %s\n", e.what());
+    return e.exit_code();
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "scxx: %s\n", e.what());
+    return 2;
+  }
+
+  // Signals go to one thread that only sets the stop flag.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  std::atomic<bool> stop{false};
+  Live live;
+  const auto start = Clock::now();
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&mask, &sig);
+    std::printf("[scxx] signal %d: detaching\n", sig);
+    std::fflush(stdout);
+    stop = true;
+    live.wake.notify_all();
+  });
+  std::thread stats_thread;
+  if (options.stats_interval_s > 0) {
+    stats_thread = std::thread(
+        [&] { print_stats_until(stop, live, options.stats_interval_s, start); });
+  }
+  std::thread timer_thread;
+  if (options.duration_s > 0) {
+    timer_thread = std::thread([&] {
+      std::unique_lock lock(live.mutex);
+      live.wake.wait_for(lock, std::chrono::duration<double>(options.duration_s),
+                         [&] { return stop.load(); });
+      stop = true;
+    });
+  }
+
+  int status = 0;
+  try {
+    std::optional<MemoryLock> memory_lock;
+    if (options.lock_memory) {
+      memory_lock.emplace();
+      if (!memory_lock->warnings().empty()) {
+        std::fprintf(stderr, "[scxx] warning: %s\n", memory_lock->warnings().c_str());
+      }
+    }
+    bool mmap_forbidden = false;
+    for (int generation = 0;; ++generation) {
+      SchedulerOptions sched_options;
+      sched_options.slice_ns = options.slice_us * 1000;
+      sched_options.partial = options.partial;
+      sched_options.builtin_idle = options.builtin_idle;
+      sched_options.debug = options.debug;
+      BpfScheduler sched(sched_options);
+      auto policy = make_policy(options.policy, policy_config);
+      AgentLoop loop(sched, *policy);
+      sched.attach();
+      if (options.forbid_mmap && !mmap_forbidden) {
+        forbid_new_anonymous_mmaps(); // all threads and pools exist by now
+        mmap_forbidden = true;
+      }
+      {
+        const std::lock_guard lock(live.mutex);
+        live.sched = &sched;
+        live.loop = &loop;
+        live.faults_at_attach = process_page_faults();
+      }
+      std::printf("[scxx] attached: ops=%s policy=%s slice=%lluus%s%s\n",
+                  sched_ext_ops_name().c_str(), std::string(policy->name()).c_str(),
+                  static_cast<unsigned long long>(options.slice_us),
+                  options.partial ? " partial" : "", generation > 0 ? " (restarted)" : "");
+      std::fflush(stdout);
+
+      loop.run(stop);
+
+      {
+        const std::lock_guard lock(live.mutex);
+        live.sched = nullptr;
+        live.loop = nullptr;
+      }
+      sched.detach();
+      const scxx_exit_info info = sched.exit_info();
+      const SchedulerStats st = sched.stats();
+      std::printf("[scxx] exit %s\n[scxx] totals: queued=%llu user=%llu kernel=%llu "
+                  "cancelled=%llu bounced=%llu failed=%llu congested=%llu\n",
+                  describe_exit(info).c_str(), static_cast<unsigned long long>(st.nr_queued),
+                  static_cast<unsigned long long>(st.nr_user_dispatches),
+                  static_cast<unsigned long long>(st.nr_kernel_dispatches),
+                  static_cast<unsigned long long>(st.nr_cancel_dispatches),
+                  static_cast<unsigned long long>(st.nr_bounce_dispatches),
+                  static_cast<unsigned long long>(st.nr_failed_dispatches),
+                  static_cast<unsigned long long>(st.nr_sched_congested));
+      std::fflush(stdout);
+      if (!stop.load() && exit_requests_restart(info)) {
+        std::printf("[scxx] the kernel asked for a restart (CPU hotplug): reloading\n");
+        std::fflush(stdout);
+        continue;
+      }
+      status = exit_is_error(info) ? 1 : 0;
+      break;
+    }
+  } catch (const Error &e) {
+    std::fprintf(stderr, "scxx: %s\n", e.what());
+    status = e.exit_code();
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "scxx: %s\n", e.what());
+    status = 1;
+  }
+
+  stop = true;
+  live.wake.notify_all();
+  pthread_kill(signal_thread.native_handle(), SIGTERM); // release sigwait
+  signal_thread.join();
+  if (stats_thread.joinable()) {
+    stats_thread.join();
+  }
+  if (timer_thread.joinable()) {
+    timer_thread.join();
+  }
+  return status;
+}
+
+} // namespace scxx

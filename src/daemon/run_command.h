@@ -1,0 +1,26 @@
+// `scxx run`: load, attach, schedule through a user-space Policy until
+// signalled, reload after a CPU hotplug restart request.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace scxx {
+
+struct RunOptions {
+  std::string policy = "fifo";
+  uint64_t slice_us = 20000;
+  uint64_t slice_min_us = 1000;
+  bool partial = false;
+  bool builtin_idle = false;
+  bool debug = false;
+  bool lock_memory = true;
+  bool forbid_mmap = false;
+  double stats_interval_s = 0; // 0: no live stats
+  double duration_s = 0;       // 0: until SIGINT/SIGTERM
+};
+
+// Returns the process exit status.
+int run_scheduler(const RunOptions &options);
+
+} // namespace scxx

@@ -1,0 +1,22 @@
+// One line of live statistics, as printed by `scxx run --stats N`.
+#pragma once
+
+#include "core/agent_loop.h"
+#include "core/bpf_scheduler.h"
+#include "core/memory_lock.h"
+
+#include <string>
+
+namespace scxx {
+
+struct StatsSample {
+  double elapsed_s = 0;
+  SchedulerStats sched;
+  AgentLoopCounters loop;
+  PageFaults faults;      // since the scheduler attached
+  double agent_cpu_pct = 0; // of one CPU, over the last interval
+};
+
+std::string format_stats_line(const StatsSample &s);
+
+} // namespace scxx

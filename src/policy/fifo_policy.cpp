@@ -1,0 +1,33 @@
+#include "policy/fifo_policy.h"
+
+#include "policy/policy_util.h"
+
+namespace scxx {
+
+FifoPolicy::FifoPolicy(const PolicyConfig &config, const PolicyLimits &limits)
+    : slice_ns_(config.slice_ns), queue_(limits.max_queued) {}
+
+void FifoPolicy::on_queued(const QueuedTask &task) {
+  const Decision decision{.pid = task.pid,
+                          .cpu = dispatch_cpu(task),
+                          .slice_ns = slice_ns_,
+                          .vtime = 0,
+                          .enq_cnt = task.enq_cnt,
+                          .flags = 0};
+  if (!queue_.push_back(decision)) {
+    ++overflow_;
+  }
+}
+
+std::optional<Decision> FifoPolicy::pick_next() {
+  return queue_.pop_front();
+}
+
+void FifoPolicy::on_dispatch_failed(const Decision &decision) {
+  // Back to the front: it was first in line and still is.
+  if (!queue_.push_front(decision)) {
+    ++overflow_;
+  }
+}
+
+} // namespace scxx

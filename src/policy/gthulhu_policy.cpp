@@ -1,0 +1,92 @@
+#include "policy/gthulhu_policy.h"
+
+#include "policy/policy_util.h"
+
+#include <algorithm>
+
+namespace scxx {
+
+namespace {
+
+// Shortest dispatch slice, as a fraction of slice_min: every dispatch costs
+// a round trip through user space (tens of microseconds), so slices much
+// shorter than this would spend more time deciding than running.
+constexpr uint64_t kSliceFloorDivisor = 4;
+
+// exec_runtime counts towards the deadline only up to this many default
+// slices, so a task that never sleeps is not pushed back without limit.
+constexpr uint64_t kExecRuntimeCapSlices = 100;
+
+} // namespace
+
+GthulhuPolicy::GthulhuPolicy(const PolicyConfig &config, const PolicyLimits &limits)
+    : slice_default_ns_(config.slice_ns), slice_min_ns_(config.slice_min_ns),
+      vtime_(limits.max_tracked), ready_(limits.max_queued) {}
+
+uint64_t GthulhuPolicy::slice_for_weight(uint64_t weight) const {
+  // Heavier tasks get longer slices; a nice-0 task gets slice_min. Clamped
+  // to [slice_min / 4, slice_default].
+  const uint64_t hi = slice_default_ns_;
+  const uint64_t lo = std::min(slice_min_ns_ / kSliceFloorDivisor, hi);
+  const uint64_t w = std::clamp(weight, kWeightMin, kWeightMax);
+  return std::clamp(slice_min_ns_ * w / kWeightDefault, lo, hi);
+}
+
+void GthulhuPolicy::on_queued(const QueuedTask &task) {
+  const uint64_t weight = task_weight(task);
+  const uint64_t min_v = saturating_sub(min_vruntime_, slice_default_ns_);
+
+  // The virtual time comes from our own per-pid table, not from
+  // QueuedTask::vtime: the kernel's value is 0 until a policy has set it and
+  // carries no history of its own. Absent from the table means new.
+  bool inserted = false;
+  uint64_t *state = vtime_.find_or_insert(task.pid, inserted);
+  if (state == nullptr) {
+    ++untracked_;
+  }
+  uint64_t vtime = 0;
+  if (state == nullptr || inserted) {
+    // A new task starts one weighted slice after the floor.
+    vtime = min_v + slice_default_ns_ * kWeightDefault / weight;
+  } else {
+    // A sleeper gets at most one slice of credit.
+    vtime = std::max(*state, min_v);
+  }
+  const uint64_t vslice = weighted_run_ns(task);
+  vtime += vslice;
+  min_vruntime_ += vslice;
+  if (state != nullptr) {
+    *state = vtime;
+  }
+
+  const uint64_t deadline =
+      vtime + std::min(task.exec_runtime, slice_default_ns_ * kExecRuntimeCapSlices);
+  const Entry entry{.decision = {.pid = task.pid,
+                                 .cpu = dispatch_cpu(task),
+                                 .slice_ns = slice_for_weight(weight),
+                                 .vtime = deadline,
+                                 .enq_cnt = task.enq_cnt,
+                                 .flags = 0},
+                    .start_ts = task.start_ts};
+  if (!ready_.push(entry)) {
+    ++overflow_;
+  }
+}
+
+std::optional<Decision> GthulhuPolicy::pick_next() {
+  std::optional<Entry> entry = ready_.pop();
+  if (!entry) {
+    return std::nullopt;
+  }
+  return entry->decision;
+}
+
+void GthulhuPolicy::on_dispatch_failed(const Decision &decision) {
+  // The start time is not part of the decision; 0 puts the task ahead of
+  // others with the same deadline, which is where it just was.
+  if (!ready_.push(Entry{.decision = decision, .start_ts = 0})) {
+    ++overflow_;
+  }
+}
+
+} // namespace scxx

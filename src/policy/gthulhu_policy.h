@@ -1,0 +1,64 @@
+// gthulhu: a deadline policy. A task's deadline is its virtual time plus
+// the time it has run since it last slept, so tasks that sleep often
+// (interactive ones) get early deadlines and run first, while CPU-bound
+// tasks still share the CPU by weight through the virtual time.
+#pragma once
+
+#include "policy/fixed_heap.h"
+#include "policy/pid_table.h"
+#include "policy/policy.h"
+#include "policy/policy_config.h"
+
+namespace scxx {
+
+class GthulhuPolicy final : public Policy {
+public:
+  explicit GthulhuPolicy(const PolicyConfig &config, const PolicyLimits &limits = {});
+
+  [[nodiscard]] std::string_view name() const override { return "gthulhu"; }
+  void on_queued(const QueuedTask &task) override;
+  std::optional<Decision> pick_next() override;
+  void on_dispatch_failed(const Decision &decision) override;
+  void on_exiting(int32_t pid) override { vtime_.erase(pid); }
+  [[nodiscard]] size_t nr_queued() const override { return ready_.size(); }
+  [[nodiscard]] uint64_t nr_overflow() const override { return overflow_; }
+
+  // Sum of the weighted run time of every task: the clock new and waking
+  // tasks are measured against.
+  [[nodiscard]] uint64_t min_vruntime() const { return min_vruntime_; }
+  // Tasks whose virtual time is remembered.
+  [[nodiscard]] size_t nr_tracked() const { return vtime_.size(); }
+  // Times a task was scheduled as new because the per-pid table was full.
+  [[nodiscard]] uint64_t nr_untracked() const { return untracked_; }
+  // The slice a task of this weight is dispatched with.
+  [[nodiscard]] uint64_t slice_for_weight(uint64_t weight) const;
+
+private:
+  struct Entry {
+    Decision decision; // Decision::vtime holds the deadline
+    uint64_t start_ts = 0;
+  };
+  // Earliest deadline first; then the task that started running earlier;
+  // then the lower pid, so that the order is total.
+  struct ByDeadline {
+    bool operator()(const Entry &a, const Entry &b) const {
+      if (a.decision.vtime != b.decision.vtime) {
+        return a.decision.vtime < b.decision.vtime;
+      }
+      if (a.start_ts != b.start_ts) {
+        return a.start_ts < b.start_ts;
+      }
+      return a.decision.pid < b.decision.pid;
+    }
+  };
+
+  uint64_t slice_default_ns_;
+  uint64_t slice_min_ns_;
+  uint64_t min_vruntime_ = 0;
+  PidTable<uint64_t> vtime_;
+  FixedMinHeap<Entry, ByDeadline> ready_;
+  uint64_t overflow_ = 0;
+  uint64_t untracked_ = 0;
+};
+
+} // namespace scxx

@@ -1,0 +1,55 @@
+// The Policy interface: what every scxx scheduling policy implements.
+//
+// A policy never sees libbpf or the kernel. The agent loop hands it tasks
+// that became runnable (on_queued) and asks it, again and again, which task
+// to run next and where (pick_next). The same policy object runs on a real
+// sched_ext kernel (src/core) and in the simulator.
+#pragma once
+
+#include "policy/task.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace scxx {
+
+class Policy {
+public:
+  Policy() = default;
+  Policy(const Policy &) = delete;
+  Policy &operator=(const Policy &) = delete;
+  virtual ~Policy() = default;
+
+  // Short lower-case name ("fifo", "vtime", "gthulhu").
+  [[nodiscard]] virtual std::string_view name() const = 0;
+
+  // A task became runnable and is now the policy's to place. A task is
+  // queued at most once at a time: it comes back only after it ran.
+  virtual void on_queued(const QueuedTask &task) = 0;
+
+  // The next decision to carry out, or nullopt when the policy holds no
+  // task it wants to run now. Called until it returns nullopt or the
+  // dispatch channel is full.
+  virtual std::optional<Decision> pick_next() = 0;
+
+  // A decision from pick_next could not be delivered (channel full); the
+  // policy must offer it again later.
+  virtual void on_dispatch_failed(const Decision &decision) = 0;
+
+  // The task exited; forget any state kept for it.
+  virtual void on_exiting(int32_t /*pid*/) {}
+
+  // Called once per agent loop iteration with the current monotonic time.
+  virtual void on_tick(uint64_t /*now_ns*/) {}
+
+  // Number of tasks the policy holds and has not yet decided.
+  [[nodiscard]] virtual size_t nr_queued() const = 0;
+
+  // Tasks the policy could not hold because its fixed storage was full
+  // (see docs/writing-a-policy.md). Nonzero means the storage is undersized.
+  [[nodiscard]] virtual uint64_t nr_overflow() const { return 0; }
+};
+
+} // namespace scxx

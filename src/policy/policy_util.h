@@ -1,0 +1,43 @@
+// Small rules the built-in policies share, kept in one place so that they
+// agree.
+#pragma once
+
+#include "policy/task.h"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace scxx {
+
+inline constexpr uint64_t kWeightMin = 1;
+inline constexpr uint64_t kWeightMax = 10000;
+
+// The CPU to ask for: a task pinned to one CPU must go there; any other
+// task goes wherever a CPU frees up first.
+inline int32_t dispatch_cpu(const QueuedTask &task) {
+  return task.nr_cpus_allowed == 1 ? task.cpu : kAnyCpu;
+}
+
+// The weight the policies schedule by, kept in range so that it is never a
+// divisor of zero. The one place a task's weight enters the policies.
+inline uint64_t task_weight(const QueuedTask &task) {
+  return std::clamp(task.weight, kWeightMin, kWeightMax);
+}
+
+// How long the task ran last time; 0 if it has not run yet (or the
+// timestamps are out of order).
+inline uint64_t last_run_ns(const QueuedTask &task) {
+  return task.stop_ts > task.start_ts ? task.stop_ts - task.start_ts : 0;
+}
+
+// Run time scaled to weight: a nice-0 task (weight 100) is charged what it
+// ran, heavier tasks less.
+inline uint64_t weighted_run_ns(const QueuedTask &task) {
+  return last_run_ns(task) * kWeightDefault / task_weight(task);
+}
+
+inline uint64_t saturating_sub(uint64_t a, uint64_t b) {
+  return a > b ? a - b : 0;
+}
+
+} // namespace scxx

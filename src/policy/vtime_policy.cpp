@@ -1,0 +1,53 @@
+#include "policy/vtime_policy.h"
+
+#include "policy/policy_util.h"
+
+#include <algorithm>
+
+namespace scxx {
+
+VtimePolicy::VtimePolicy(const PolicyConfig &config, const PolicyLimits &limits)
+    : slice_ns_(config.slice_ns), vruntime_(limits.max_tracked), ready_(limits.max_queued) {}
+
+void VtimePolicy::on_queued(const QueuedTask &task) {
+  bool inserted = false;
+  uint64_t *state = vruntime_.find_or_insert(task.pid, inserted);
+  if (state == nullptr) {
+    ++untracked_;
+  }
+  // Charge the run that just ended. Then the floor: a task that slept (or
+  // is new) would otherwise come back far behind and monopolise the CPU;
+  // it keeps at most one slice of credit. A task that did not sleep is
+  // never below the floor, so the rule applies to every task alike.
+  uint64_t vruntime = (state != nullptr ? *state : 0) + weighted_run_ns(task);
+  vruntime = std::max(vruntime, saturating_sub(min_vruntime_, slice_ns_));
+  if (state != nullptr) {
+    *state = vruntime;
+  }
+  const Decision decision{.pid = task.pid,
+                          .cpu = dispatch_cpu(task),
+                          .slice_ns = slice_ns_,
+                          .vtime = vruntime,
+                          .enq_cnt = task.enq_cnt,
+                          .flags = 0};
+  if (!ready_.push(decision)) {
+    ++overflow_;
+  }
+}
+
+std::optional<Decision> VtimePolicy::pick_next() {
+  std::optional<Decision> decision = ready_.pop();
+  if (decision) {
+    min_vruntime_ = std::max(min_vruntime_, decision->vtime);
+  }
+  return decision;
+}
+
+void VtimePolicy::on_dispatch_failed(const Decision &decision) {
+  // Same key as before, so it is again among the first to go.
+  if (!ready_.push(decision)) {
+    ++overflow_;
+  }
+}
+
+} // namespace scxx
