@@ -60,6 +60,9 @@ struct scxx_queued_task {
 	u64 vtime;           /* p->scx.dsq_vtime */
 	u64 enq_cnt;         /* enqueue generation; echoed back in the decision */
 	char comm[16];
+	u32 priority;        /* strategy priority (see "Priority strategies") */
+	u32 pad;
+	u64 boost_slice_ns;  /* strategy slice, 0 = none */
 };
 
 /* agent -> kernel, one per decision (user ring buffer "dispatched"). */
@@ -86,4 +89,26 @@ struct scxx_channel_test_arg {
 	u32 count;    /* messages to produce / max to drain */
 	s32 pid_base; /* first pid produced */
 	u64 result;   /* out: messages produced / drained */
+};
+
+/* ---- Priority strategies (one scale in user mode and kernel mode) -------
+ * 0        no boost (the default for every task)
+ * 1..10    fairness boost: the task's virtual time advances
+ *          (100 - 5 * priority)% as fast (95% .. 50%), so it gets a larger
+ *          share of the CPU than equal competitors
+ * 11..15   urgent: queued at the head of its CPU's local queue
+ * 16..20   urgent and preemptive: preempts the task running on the target
+ * Higher always means more. */
+#define SCXX_PRIO_NONE 0
+#define SCXX_PRIO_CUT_MAX 10
+#define SCXX_PRIO_HEAD_MIN 11
+#define SCXX_PRIO_PREEMPT_MIN 16
+#define SCXX_PRIO_MAX 20
+#define SCXX_MAX_BOOSTED_TASKS 65536
+
+/* Value of the "task_boosts" hash map, keyed by pid (thread id). */
+struct scxx_task_boost {
+	u32 priority; /* 0..SCXX_PRIO_MAX */
+	u32 pad;
+	u64 slice_ns; /* 0: the policy's slice */
 };

@@ -48,6 +48,15 @@
  * 6. ops.exit copies the exit record into exit_info for user space; an
  *    exit code with SCX_ECODE_ACT_RESTART (CPU hotplug) makes the agent
  *    reload the scheduler.
+ * 7. Priority strategies (bpf/intf.h) reach BPF through the task_boosts map
+ *    (pid -> priority, slice), written by the agent. Urgent priorities
+ *    (11..20) are placed here in both modes: straight onto a CPU's local
+ *    DSQ, at its head or preempting. Priorities 1..10 slow the task's
+ *    virtual time; the queued message carries them to the Policy.
+ * 8. Kernel mode (kernel_mode = true): no message goes to the agent. Tasks
+ *    are ordered here by deadline = vtime + min(exec_runtime, 100 * slice)
+ *    on the shared DSQ, the same deadline idea as the gthulhu policy.
+ * 9. ops.tick preempts a task that has run longer than max_run_ns.
  */
 #include "common.bpf.h"
 
@@ -64,6 +73,9 @@ const volatile bool builtin_idle;
 const volatile u64 heartbeat_ns = 100 * NSEC_PER_MSEC;
 const volatile s32 cpu_core_id[MAX_CPUS]; /* SMT siblings share a core id */
 const volatile s32 cpu_llc_id[MAX_CPUS];  /* CPUs sharing a last-level cache */
+const volatile bool kernel_mode;
+const volatile u64 slice_min_ns = NSEC_PER_MSEC;   /* kernel mode: shortest slice */
+const volatile u64 max_run_ns = 500 * NSEC_PER_MSEC; /* tick watchdog, 0 = off */
 
 /* ---- statistics (.bss, read by user space) ------------------------------ */
 u64 nr_queued;             /* tasks sent to the agent */
@@ -81,6 +93,14 @@ u64 nr_exit_notifications; /* task-exited messages sent */
 u64 usersched_last_run_at; /* ns, last time an agent thread started running */
 u64 nr_dispatch_submitted; /* written by the agent: decisions submitted */
 u64 nr_dispatch_consumed;  /* decisions read from the ring (any outcome) */
+u64 nr_priority_dispatches; /* urgent strategy tasks placed by BPF */
+u64 nr_watchdog_preemptions; /* tasks preempted for running > max_run_ns */
+
+/* Strategy priority of the task running on each CPU (urgent preemption
+ * does not preempt an equal or higher one). */
+u32 running_priority[MAX_CPUS];
+/* Kernel mode: virtual time of the most recently started task. */
+static u64 vtime_now;
 
 struct scxx_exit_info exit_info;
 
@@ -108,6 +128,13 @@ struct {
 	__type(key, int);
 	__type(value, struct task_ctx);
 } task_ctx_stor SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SCXX_MAX_BOOSTED_TASKS);
+	__type(key, s32);
+	__type(value, struct scxx_task_boost);
+} task_boosts SEC(".maps");
 
 struct heartbeat {
 	struct bpf_timer timer;
@@ -186,6 +213,70 @@ static struct scxx_queued_task *reserve_queued(void)
 	return m;
 }
 
+static __always_inline const struct scxx_task_boost *lookup_boost(const struct task_struct *p)
+{
+	s32 pid = p->pid;
+
+	return bpf_map_lookup_elem(&task_boosts, &pid);
+}
+
+/* Share of its run time a task is charged: 100 - 5 * priority for 1..10. */
+static __always_inline u64 charge_pct(u32 priority)
+{
+	return 100 - 5 * (priority > SCXX_PRIO_CUT_MAX ? SCXX_PRIO_CUT_MAX : priority);
+}
+
+/* Urgent strategy priorities: onto a CPU's local DSQ, at its head, or
+ * preempting what runs there unless that is at least as urgent. */
+static void place_urgent(struct task_struct *p, const struct scxx_task_boost *b, u64 enq_flags)
+{
+	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+	u64 slice = b->slice_ns ? b->slice_ns : slice_ns;
+	u64 flags = SCX_ENQ_HEAD;
+
+	if (cpu < 0)
+		cpu = scx_bpf_task_cpu(p);
+	if (b->priority >= SCXX_PRIO_PREEMPT_MIN && cpu < MAX_CPUS &&
+	    running_priority[cpu & (MAX_CPUS - 1)] < b->priority)
+		flags = SCX_ENQ_PREEMPT;
+	scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice, enq_flags | flags);
+	__sync_fetch_and_add(&nr_priority_dispatches, 1);
+	scx_bpf_kick_cpu(cpu, flags == SCX_ENQ_PREEMPT ? SCX_KICK_PREEMPT : SCX_KICK_IDLE);
+}
+
+/* Kernel mode: the deadline policy decided in BPF. */
+static void kernel_mode_enqueue(struct task_struct *p, struct task_ctx *tctx,
+				const struct scxx_task_boost *b, u64 enq_flags)
+{
+	u64 weight = p->scx.weight ? p->scx.weight : 100;
+	u64 vtime = p->scx.dsq_vtime, deadline, slice, waiting;
+	s32 cpu = scx_bpf_task_cpu(p);
+
+	/* Sleepers get at most one slice of credit. */
+	if (vtime_before(vtime, vtime_now - slice_ns))
+		vtime = vtime_now - slice_ns;
+	p->scx.dsq_vtime = vtime;
+	/* Tasks that ran little since waking (interactive ones) go first. */
+	deadline = vtime + (tctx->exec_runtime < 100 * slice_ns ? tctx->exec_runtime : 100 * slice_ns);
+
+	/* Slices shrink as more tasks wait, scaled by weight. */
+	waiting = scx_bpf_dsq_nr_queued(SCXX_SHARED_DSQ) + 1;
+	slice = slice_ns * weight / 100 / waiting;
+	if (slice < slice_min_ns)
+		slice = slice_min_ns;
+	if (b && b->slice_ns)
+		slice = b->slice_ns;
+
+	if (p->nr_cpus_allowed == 1) {
+		scx_bpf_dsq_insert_vtime(p, cpu, slice, deadline, enq_flags);
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	} else {
+		scx_bpf_dsq_insert_vtime(p, SCXX_SHARED_DSQ, slice, deadline, enq_flags);
+		kick_for(p, -1, 0);
+	}
+	__sync_fetch_and_add(&nr_kernel_dispatches, 1);
+}
+
 /* ---- struct_ops callbacks ----------------------------------------------- */
 s32 SCXX_OPS(scxx_select_cpu_op, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
@@ -194,7 +285,7 @@ s32 SCXX_OPS(scxx_select_cpu_op, struct task_struct *p, s32 prev_cpu, u64 wake_f
 
 	/* Optional fast path: a waking task that found an idle CPU runs there
 	 * without the round trip through the agent. */
-	if (builtin_idle && is_idle) {
+	if ((builtin_idle || kernel_mode) && is_idle) {
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
 		__sync_fetch_and_add(&nr_kernel_dispatches, 1);
 	}
@@ -204,6 +295,7 @@ s32 SCXX_OPS(scxx_select_cpu_op, struct task_struct *p, s32 prev_cpu, u64 wake_f
 void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	s32 cpu = scx_bpf_task_cpu(p);
+	const struct scxx_task_boost *boost;
 	struct scxx_queued_task *m;
 	struct task_ctx *tctx;
 
@@ -229,6 +321,16 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 	}
 	tctx->enq_cnt++;
 
+	boost = lookup_boost(p);
+	if (boost && boost->priority >= SCXX_PRIO_HEAD_MIN) {
+		place_urgent(p, boost, enq_flags);
+		return;
+	}
+	if (kernel_mode) {
+		kernel_mode_enqueue(p, tctx, boost, enq_flags);
+		return;
+	}
+
 	m = reserve_queued();
 	if (!m) {
 		scx_bpf_dsq_insert_vtime(p, SCXX_SHARED_DSQ, slice_ns, p->scx.dsq_vtime, enq_flags);
@@ -247,6 +349,9 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 	m->vtime = p->scx.dsq_vtime;
 	m->enq_cnt = tctx->enq_cnt;
 	bpf_probe_read_kernel_str(m->comm, sizeof(m->comm), p->comm);
+	m->priority = boost ? boost->priority : 0;
+	m->pad = 0;
+	m->boost_slice_ns = boost ? boost->slice_ns : 0;
 	bpf_ringbuf_submit(m, 0);
 	__sync_fetch_and_add(&nr_queued, 1);
 }
@@ -360,16 +465,24 @@ void SCXX_OPS(scxx_running, struct task_struct *p)
 	struct task_ctx *tctx = lookup_task_ctx(p);
 	u64 now = bpf_ktime_get_ns();
 
+	const struct scxx_task_boost *boost = lookup_boost(p);
+	s32 cpu = scx_bpf_task_cpu(p);
+
 	__sync_fetch_and_add(&nr_running, 1);
 	if (is_agent(p))
 		WRITE_ONCE(usersched_last_run_at, now);
 	if (tctx)
 		tctx->start_ts = now;
+	if (cpu >= 0 && cpu < MAX_CPUS)
+		running_priority[cpu & (MAX_CPUS - 1)] = boost ? boost->priority : 0;
+	if (kernel_mode && vtime_before(vtime_now, p->scx.dsq_vtime))
+		vtime_now = p->scx.dsq_vtime;
 }
 
 void SCXX_OPS(scxx_stopping, struct task_struct *p, bool runnable)
 {
 	struct task_ctx *tctx = lookup_task_ctx(p);
+	const struct scxx_task_boost *boost;
 	u64 now = bpf_ktime_get_ns(), ran;
 
 	__sync_fetch_and_sub(&nr_running, 1);
@@ -378,15 +491,30 @@ void SCXX_OPS(scxx_stopping, struct task_struct *p, bool runnable)
 	tctx->stop_ts = now;
 	ran = now - tctx->start_ts;
 	tctx->exec_runtime += ran;
-	/* Kept so the shared DSQ (congestion fallback) stays fair. */
-	p->scx.dsq_vtime += ran * 100 / (p->scx.weight ? p->scx.weight : 100);
+	/* Orders the shared DSQ (kernel mode, congestion fallback): weighted
+	 * run time, charged less under a strategy priority. */
+	boost = lookup_boost(p);
+	p->scx.dsq_vtime += ran * 100 / (p->scx.weight ? p->scx.weight : 100) *
+			    charge_pct(boost ? boost->priority : 0) / 100;
 }
 
 void SCXX_OPS(scxx_tick, struct task_struct *p)
 {
+	struct task_ctx *tctx;
+	u64 now = bpf_ktime_get_ns();
+
+	if (is_agent(p))
+		return;
+	/* Watchdog: nobody keeps a CPU longer than max_run_ns. */
+	tctx = lookup_task_ctx(p);
+	if (max_run_ns && tctx && now - tctx->start_ts > max_run_ns) {
+		p->scx.slice = 0;
+		__sync_fetch_and_add(&nr_watchdog_preemptions, 1);
+		return;
+	}
 	/* Give the CPU up when the agent is overdue and has work, so dispatch
 	 * runs and serves the agent's DSQ. */
-	if (!is_agent(p) && bpf_ktime_get_ns() - READ_ONCE(usersched_last_run_at) > slice_ns &&
+	if (!kernel_mode && now - READ_ONCE(usersched_last_run_at) > slice_ns &&
 	    bpf_ringbuf_query(&queued, BPF_RB_AVAIL_DATA) > 0)
 		p->scx.slice = 0;
 }
@@ -399,7 +527,7 @@ void SCXX_OPS(scxx_update_idle, s32 cpu, bool idle)
 
 void SCXX_OPS(scxx_enable, struct task_struct *p)
 {
-	p->scx.dsq_vtime = 0;
+	p->scx.dsq_vtime = vtime_now;
 }
 
 s32 SCXX_OPS(scxx_init_task, struct task_struct *p, struct scx_init_task_args *args)
@@ -413,7 +541,7 @@ void SCXX_OPS(scxx_exit_task, struct task_struct *p, struct scx_exit_task_args *
 {
 	struct scxx_queued_task *m;
 
-	if (is_agent(p) || (p->flags & PF_KTHREAD))
+	if (kernel_mode || is_agent(p) || (p->flags & PF_KTHREAD))
 		return;
 	/* Best effort: lets the policy forget the task. */
 	m = bpf_ringbuf_reserve(&queued, sizeof(*m), 0);
@@ -432,7 +560,8 @@ static int heartbeat_cb(void *map, int *key, struct bpf_timer *timer)
 	u64 now = bpf_ktime_get_ns();
 	struct scxx_queued_task *m;
 
-	if (agent_has_work() && now - READ_ONCE(usersched_last_run_at) > heartbeat_ns) {
+	if (!kernel_mode && agent_has_work() &&
+	    now - READ_ONCE(usersched_last_run_at) > heartbeat_ns) {
 		m = bpf_ringbuf_reserve(&queued, sizeof(*m), 0);
 		if (m) {
 			__builtin_memset(m, 0, sizeof(*m));

@@ -52,6 +52,9 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
   ro->slice_ns = options.slice_ns;
   ro->heartbeat_ns = options.heartbeat_ns;
   ro->builtin_idle = options.builtin_idle;
+  ro->kernel_mode = options.kernel_mode;
+  ro->slice_min_ns = options.slice_min_ns;
+  ro->max_run_ns = options.max_run_ns;
   const CpuTopology topo = read_cpu_topology();
   for (size_t cpu = 0; cpu < topo.core_id.size() && cpu < kMaxCpus; ++cpu) {
     ro->cpu_core_id[cpu] = topo.core_id[cpu];
@@ -222,6 +225,21 @@ bool BpfScheduler::test_submit_raw(const void *data, uint32_t size) {
   return true;
 }
 
+void BpfScheduler::set_boost(int32_t pid, uint32_t priority, uint64_t slice_ns) {
+  const scxx_task_boost boost{priority, 0, slice_ns};
+  if (bpf_map__update_elem(skel_->maps.task_boosts, &pid, sizeof(pid), &boost, sizeof(boost),
+                           BPF_ANY) != 0) {
+    throw Error(errno_message("updating the priority of pid " + std::to_string(pid), errno));
+  }
+}
+
+void BpfScheduler::clear_boost(int32_t pid) {
+  if (bpf_map__delete_elem(skel_->maps.task_boosts, &pid, sizeof(pid), 0) != 0 &&
+      errno != ENOENT) {
+    throw Error(errno_message("clearing the priority of pid " + std::to_string(pid), errno));
+  }
+}
+
 SchedulerStats BpfScheduler::stats() const {
   const auto *b = skel_->bss;
   SchedulerStats s;
@@ -237,6 +255,8 @@ SchedulerStats BpfScheduler::stats() const {
   s.nr_sched_congested = volatile_read(b->nr_sched_congested);
   s.nr_heartbeat_wakeups = volatile_read(b->nr_heartbeat_wakeups);
   s.nr_exit_notifications = volatile_read(b->nr_exit_notifications);
+  s.nr_priority_dispatches = volatile_read(b->nr_priority_dispatches);
+  s.nr_watchdog_preemptions = volatile_read(b->nr_watchdog_preemptions);
   s.nr_dispatch_full = nr_dispatch_full_;
   return s;
 }

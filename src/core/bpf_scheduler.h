@@ -24,6 +24,9 @@ struct SchedulerOptions {
   bool partial = false;      // only tasks switched to SCHED_EXT are scheduled
   bool builtin_idle = false; // waking tasks that find an idle CPU skip the agent
   bool debug = false;        // echo libbpf's messages
+  bool kernel_mode = false;  // decide in BPF; the agent loop is not used
+  uint64_t slice_min_ns = 1000ULL * 1000; // kernel mode: shortest slice
+  uint64_t max_run_ns = 500ULL * 1000 * 1000; // tick watchdog, 0 = off
   // Load only the maps and SYSCALL programs: for kernels without sched_ext
   // (the host-bpf tests and the channel benchmark). attach() is refused.
   bool channel_only = false;
@@ -43,6 +46,8 @@ struct SchedulerStats {
   uint64_t nr_sched_congested = 0;
   uint64_t nr_heartbeat_wakeups = 0;
   uint64_t nr_exit_notifications = 0;
+  uint64_t nr_priority_dispatches = 0;
+  uint64_t nr_watchdog_preemptions = 0;
   uint64_t nr_dispatch_full = 0; // agent side: dispatch ring was full
 };
 
@@ -67,6 +72,11 @@ public:
   // Idle CPU for a task (prev, SMT sibling, LLC, any) through the SYSCALL
   // program; the CPU is kicked. Returns the CPU or a negative errno.
   int select_cpu(int32_t pid, int32_t prev_cpu, uint64_t flags = 0);
+
+  // Strategy priorities, keyed by thread id (see bpf/intf.h). Throws on a
+  // map error other than a missing entry on removal.
+  void set_boost(int32_t pid, uint32_t priority, uint64_t slice_ns);
+  void clear_boost(int32_t pid);
 
   [[nodiscard]] SchedulerStats stats() const;
   [[nodiscard]] scxx_exit_info exit_info() const;

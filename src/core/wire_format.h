@@ -10,7 +10,7 @@
 
 namespace scxx {
 
-static_assert(sizeof(scxx_queued_task) == 88, "queued-task message layout changed");
+static_assert(sizeof(scxx_queued_task) == 104, "queued-task message layout changed");
 static_assert(sizeof(scxx_dispatched_task) == 40, "dispatched-task message layout changed");
 static_assert(offsetof(scxx_queued_task, comm) == 72);
 static_assert(offsetof(scxx_dispatched_task, enq_cnt) == 32);
@@ -37,6 +37,8 @@ inline QueuedTask from_wire(const scxx_queued_task &m) {
   t.vtime = m.vtime;
   t.enq_cnt = m.enq_cnt;
   std::copy_n(m.comm, t.comm.size(), t.comm.begin());
+  t.priority = m.priority;
+  t.boost_slice_ns = m.boost_slice_ns;
   return t;
 }
 

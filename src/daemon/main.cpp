@@ -1,5 +1,6 @@
 // scxx: a sched_ext scheduler whose policy runs in user space.
 #include "core/error.h"
+#include "daemon/monitor_command.h"
 #include "daemon/run_command.h"
 #include "policy/policy_factory.h"
 
@@ -37,13 +38,28 @@ int main(int argc, char **argv) {
       ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--duration", run.duration_s, "stop after SECS (0: run until signalled)")
       ->check(CLI::NonNegativeNumber);
-  run_cmd->add_flag("--no-mlock{false}", run.lock_memory,
+  bool no_mlock = false;
+  run_cmd->add_flag("--no-mlock", no_mlock,
                     "do not lock the agent's memory (risks page-fault stalls)");
   run_cmd->add_flag("--forbid-mmap", run.forbid_mmap,
                     "seccomp filter: new anonymous mmaps fail with EPERM once attached");
+  run_cmd->add_flag("-k,--kernel-mode", run.kernel_mode,
+                    "decide in BPF with the deadline policy (no user-space round trip)");
+  run_cmd->add_option("--max-run-ms", run.max_run_ms,
+                      "tick watchdog: preempt a task running longer than this (0: off)")
+      ->check(CLI::Range(0, 60000));
   run_cmd->add_flag("-d,--debug", run.debug, "echo libbpf debug output");
 
+  scxx::MonitorOptions monitor;
+  auto *monitor_cmd = app.add_subcommand(
+      "monitor", "print live statistics of a running scxx, one line per interval (needs root)");
+  monitor_cmd->add_option("-i,--interval", monitor.interval_s, "seconds between lines")
+      ->check(CLI::Range(0.1, 3600.0));
+  monitor_cmd->add_option("-n,--count", monitor.count, "stop after N lines (0: never)")
+      ->check(CLI::NonNegativeNumber);
+
   CLI11_PARSE(app, argc, argv);
+  run.lock_memory = !no_mlock;
   if (run.slice_min_us > run.slice_us) {
     std::fprintf(stderr, "scxx: --slice-min-us (%llu) must not exceed --slice-us (%llu)\n",
                  static_cast<unsigned long long>(run.slice_min_us),
@@ -52,6 +68,9 @@ int main(int argc, char **argv) {
   }
   if (*run_cmd) {
     return scxx::run_scheduler(run);
+  }
+  if (*monitor_cmd) {
+    return scxx::run_monitor(monitor);
   }
   return 0;
 }

@@ -131,6 +131,9 @@ int run_scheduler(const RunOptions &options) {
       sched_options.partial = options.partial;
       sched_options.builtin_idle = options.builtin_idle;
       sched_options.debug = options.debug;
+      sched_options.kernel_mode = options.kernel_mode;
+      sched_options.slice_min_ns = options.slice_min_us * 1000;
+      sched_options.max_run_ns = options.max_run_ms * 1000 * 1000;
       BpfScheduler sched(sched_options);
       auto policy = make_policy(options.policy, policy_config);
       AgentLoop loop(sched, *policy);
@@ -145,13 +148,22 @@ int run_scheduler(const RunOptions &options) {
         live.loop = &loop;
         live.faults_at_attach = process_page_faults();
       }
-      std::printf("[scxx] attached: ops=%s policy=%s slice=%lluus%s%s\n",
-                  sched_ext_ops_name().c_str(), std::string(policy->name()).c_str(),
+      std::printf("[scxx] attached: ops=%s mode=%s policy=%s slice=%lluus%s%s\n",
+                  sched_ext_ops_name().c_str(), options.kernel_mode ? "kernel" : "user",
+                  options.kernel_mode ? "deadline(bpf)" : std::string(policy->name()).c_str(),
                   static_cast<unsigned long long>(options.slice_us),
                   options.partial ? " partial" : "", generation > 0 ? " (restarted)" : "");
       std::fflush(stdout);
 
-      loop.run(stop);
+      if (options.kernel_mode) {
+        // BPF decides; this thread only waits for the end.
+        std::unique_lock lock(live.mutex);
+        while (!stop.load() && !sched.exited()) {
+          live.wake.wait_for(lock, std::chrono::milliseconds(100));
+        }
+      } else {
+        loop.run(stop);
+      }
 
       {
         const std::lock_guard lock(live.mutex);

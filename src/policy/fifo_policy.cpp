@@ -10,7 +10,7 @@ FifoPolicy::FifoPolicy(const PolicyConfig &config, const PolicyLimits &limits)
 void FifoPolicy::on_queued(const QueuedTask &task) {
   const Decision decision{.pid = task.pid,
                           .cpu = dispatch_cpu(task),
-                          .slice_ns = slice_ns_,
+                          .slice_ns = strategy_slice(task, slice_ns_),
                           .vtime = 0,
                           .enq_cnt = task.enq_cnt,
                           .flags = 0};

@@ -63,7 +63,7 @@ void GthulhuPolicy::on_queued(const QueuedTask &task) {
       vtime + std::min(task.exec_runtime, slice_default_ns_ * kExecRuntimeCapSlices);
   const Entry entry{.decision = {.pid = task.pid,
                                  .cpu = dispatch_cpu(task),
-                                 .slice_ns = slice_for_weight(weight),
+                                 .slice_ns = strategy_slice(task, slice_for_weight(weight)),
                                  .vtime = deadline,
                                  .enq_cnt = task.enq_cnt,
                                  .flags = 0},

@@ -30,10 +30,25 @@ inline uint64_t last_run_ns(const QueuedTask &task) {
   return task.stop_ts > task.start_ts ? task.stop_ts - task.start_ts : 0;
 }
 
-// Run time scaled to weight: a nice-0 task (weight 100) is charged what it
-// ran, heavier tasks less.
+// Percentage of its run time a task is charged under its strategy
+// priority (bpf/intf.h): 100 without one, 100 - 5 * priority for 1..10.
+// Urgent priorities (11..20) are placed by BPF before any policy sees the
+// task; should one arrive anyway it is charged like 10.
+inline uint64_t priority_charge_pct(const QueuedTask &task) {
+  const uint64_t level = std::min<uint64_t>(task.priority, 10);
+  return 100 - 5 * level;
+}
+
+// Run time scaled to weight and strategy priority: a nice-0 task (weight
+// 100) without a strategy is charged what it ran, heavier or boosted tasks
+// less.
 inline uint64_t weighted_run_ns(const QueuedTask &task) {
-  return last_run_ns(task) * kWeightDefault / task_weight(task);
+  return last_run_ns(task) * kWeightDefault / task_weight(task) * priority_charge_pct(task) / 100;
+}
+
+// The slice a strategy asks for, else the policy's own.
+inline uint64_t strategy_slice(const QueuedTask &task, uint64_t policy_slice_ns) {
+  return task.boost_slice_ns != 0 ? task.boost_slice_ns : policy_slice_ns;
 }
 
 inline uint64_t saturating_sub(uint64_t a, uint64_t b) {

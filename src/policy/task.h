@@ -31,6 +31,8 @@ struct QueuedTask {
   uint64_t vtime = 0;             // kernel's dsq_vtime for the task
   uint64_t enq_cnt = 0;           // enqueue generation, echoed in the decision
   std::array<char, 16> comm{};    // command name, NUL padded
+  uint32_t priority = 0;          // strategy priority 0..20 (0: none), see bpf/intf.h
+  uint64_t boost_slice_ns = 0;    // strategy slice, 0: none
 
   [[nodiscard]] std::string_view comm_view() const {
     size_t n = 0;

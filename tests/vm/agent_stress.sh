@@ -3,7 +3,7 @@
 # fork, switch) and hackbench run for at least 60 s: the scheduler stays
 # attached (no watchdog exit), user dispatches happen, and the agent's page
 # faults do not grow after warm-up.
-# Usage (inside the VM): agent_stress.sh PATH/TO/scxx [POLICY] [SECONDS]
+# Usage (inside the VM): agent_stress.sh PATH/TO/scxx [POLICY|kernel] [SECONDS]
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 scxx [policy] [seconds]}
 POLICY=${2:-fifo}
@@ -13,7 +13,12 @@ require_tool hackbench
 LOG=$(mktemp)
 N=$(nproc)
 
-"$BIN" run --policy "$POLICY" --stats 1 --forbid-mmap >"$LOG" 2>&1 &
+if [ "$POLICY" = kernel ]; then
+    MODE_ARGS=(--kernel-mode)
+else
+    MODE_ARGS=(--policy "$POLICY")
+fi
+"$BIN" run "${MODE_ARGS[@]}" --stats 1 --forbid-mmap >"$LOG" 2>&1 &
 pid=$!
 expect_attached scxx
 sleep 3 # warm-up: first tasks seen, pools touched
@@ -40,7 +45,13 @@ sleep 1.5 # one more stats line
 last=$(grep '^\[scxx\] t=' "$LOG" | tail -1)
 log "last stats: $last"
 user=$(echo "$last" | grep -o ' user=[0-9]*' | cut -d= -f2)
-[ "${user:-0}" -gt 0 ] || fail "no user-space dispatches"
+kernel=$(echo "$last" | grep -o ' kernel=[0-9]*' | cut -d= -f2)
+if [ "$POLICY" = kernel ]; then
+    [ "${kernel:-0}" -gt 1000 ] || fail "kernel mode placed only ${kernel:-0} tasks"
+    [ "${user:-1}" -eq 0 ] || fail "kernel mode sent $user tasks through user space"
+else
+    [ "${user:-0}" -gt 0 ] || fail "no user-space dispatches"
+fi
 end_pf=$(echo "$last" | grep -o 'pf_minor=[0-9]* pf_major=[0-9]*')
 [ "$end_pf" = "$warm" ] || fail "agent page faults grew after warm-up: $warm -> $end_pf"
 
@@ -49,4 +60,4 @@ wait "$pid" || { cat "$LOG"; fail "agent exited with an error"; }
 grep -q 'exit kind=unregistered(64)' "$LOG" || { cat "$LOG"; fail "exit reason not read back"; }
 wait_state disabled 10 || fail "not disabled after stop"
 tail -3 "$LOG"
-log "PASS: ${SECS}s under stress, user dispatches=$user, page faults flat ($end_pf)"
+log "PASS: $POLICY ${SECS}s under stress, user dispatches=$user kernel=$kernel, page faults flat ($end_pf)"

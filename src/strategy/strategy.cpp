@@ -1,0 +1,209 @@
+#include "strategy/strategy.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace scxx {
+
+namespace {
+
+constexpr auto kRegexFlags = std::regex::ECMAScript | std::regex::optimize;
+
+std::regex compile_regex(const std::string &pattern) {
+  return std::regex(pattern, kRegexFlags);
+}
+
+bool pid_less(const ResolvedBoost &a, const ResolvedBoost &b) {
+  return a.pid < b.pid;
+}
+
+// Sorted by pid, one entry per pid (the last one given wins).
+std::vector<ResolvedBoost> normalized(const std::vector<ResolvedBoost> &in) {
+  std::vector<ResolvedBoost> out(in);
+  std::stable_sort(out.begin(), out.end(), pid_less);
+  std::vector<ResolvedBoost> unique;
+  unique.reserve(out.size());
+  for (const auto &b : out) {
+    if (!unique.empty() && unique.back().pid == b.pid) {
+      unique.back() = b;
+    } else {
+      unique.push_back(b);
+    }
+  }
+  return unique;
+}
+
+} // namespace
+
+std::string describe_rule(const StrategyRule &rule, size_t index) {
+  std::string s = "rule " + std::to_string(index);
+  if (!rule.name.empty()) {
+    s += " (\"" + rule.name + "\")";
+  }
+  return s;
+}
+
+std::optional<std::string> regex_problem(const std::string &pattern) {
+  try {
+    (void)compile_regex(pattern);
+  } catch (const std::regex_error &e) {
+    return "invalid regular expression \"" + pattern + "\": " + e.what();
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> rule_problem(const StrategyRule &rule) {
+  if (!rule.pid && !rule.tgid && !rule.comm_regex && !rule.cgroup_prefix) {
+    return std::string("no selector: give at least one of pid, tgid, comm, cgroup");
+  }
+  if (rule.pid && *rule.pid <= 0) {
+    return "pid " + std::to_string(*rule.pid) + " is not a valid thread id";
+  }
+  if (rule.tgid && *rule.tgid <= 0) {
+    return "tgid " + std::to_string(*rule.tgid) + " is not a valid process id";
+  }
+  if (rule.comm_regex) {
+    if (rule.comm_regex->empty()) {
+      return std::string("the comm regex is empty");
+    }
+    if (auto problem = regex_problem(*rule.comm_regex)) {
+      return problem;
+    }
+  }
+  if (rule.cgroup_prefix && (rule.cgroup_prefix->empty() || rule.cgroup_prefix->front() != '/')) {
+    return "cgroup prefix \"" + *rule.cgroup_prefix + "\" must start with '/'";
+  }
+  if (rule.priority > kStrategyPrioMax) {
+    return "priority " + std::to_string(rule.priority) + " is out of range [0, " +
+           std::to_string(kStrategyPrioMax) + "]";
+  }
+  if (rule.slice_ns != 0 &&
+      (rule.slice_ns < kStrategySliceMinNs || rule.slice_ns > kStrategySliceMaxNs)) {
+    return "slice " + std::to_string(rule.slice_ns) + " ns is out of range [" +
+           std::to_string(kStrategySliceMinNs) + ", " + std::to_string(kStrategySliceMaxNs) +
+           "] ns (or 0 for the policy's slice)";
+  }
+  return std::nullopt;
+}
+
+std::string_view priority_scale_text() {
+  return "0        no boost (the default for every task)\n"
+         "1..10    fairness boost: the task's virtual time advances (100 - 5 * priority)%\n"
+         "         as fast (95% .. 50%), so it gets a larger share of the CPU than equal\n"
+         "         competitors\n"
+         "11..15   urgent: queued at the head of its CPU's local queue\n"
+         "16..20   urgent and preemptive: preempts the task running on the target CPU\n"
+         "Higher always means more; the same scale applies in user and kernel mode.\n";
+}
+
+StrategyEngine::StrategyEngine(std::vector<StrategyRule> rules) : rules_(std::move(rules)) {
+  order_.reserve(rules_.size());
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    const StrategyRule &rule = rules_[i];
+    if (auto problem = rule_problem(rule)) {
+      throw StrategyError("strategy " + describe_rule(rule, i) + ": " + *problem);
+    }
+    Compiled c{i, std::nullopt};
+    if (rule.comm_regex) {
+      c.comm = compile_regex(*rule.comm_regex);
+      needs_comm_ = true;
+    }
+    if (rule.cgroup_prefix) {
+      needs_cgroup_ = true;
+    }
+    order_.push_back(std::move(c));
+  }
+  // The first match in this order is the highest priority, earliest rule.
+  std::stable_sort(order_.begin(), order_.end(), [this](const Compiled &a, const Compiled &b) {
+    return rules_[a.index].priority > rules_[b.index].priority;
+  });
+}
+
+bool StrategyEngine::matches(const Compiled &c, const ThreadInfo &thread) const {
+  const StrategyRule &rule = rules_[c.index];
+  // Cheapest selectors first.
+  if (rule.pid && *rule.pid != thread.pid) {
+    return false;
+  }
+  if (rule.tgid && *rule.tgid != thread.tgid) {
+    return false;
+  }
+  if (rule.cgroup_prefix && !std::string_view(thread.cgroup).starts_with(*rule.cgroup_prefix)) {
+    return false;
+  }
+  if (c.comm && !std::regex_search(thread.comm, *c.comm)) {
+    return false;
+  }
+  return true;
+}
+
+std::optional<size_t> StrategyEngine::match(const ThreadInfo &thread) const {
+  for (const Compiled &c : order_) {
+    if (matches(c, thread)) {
+      return c.index;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<ResolvedBoost> StrategyEngine::resolve(const std::vector<ThreadInfo> &threads) const {
+  std::vector<ResolvedBoost> out;
+  if (order_.empty()) {
+    return out;
+  }
+  for (const ThreadInfo &t : threads) {
+    if (auto index = match(t)) {
+      const StrategyRule &rule = rules_[*index];
+      out.push_back({t.pid, rule.priority, rule.slice_ns});
+    }
+  }
+  std::sort(out.begin(), out.end(), pid_less);
+  // A thread listed twice (a racy scan) keeps one entry.
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const ResolvedBoost &a, const ResolvedBoost &b) {
+                          return a.pid == b.pid;
+                        }),
+            out.end());
+  return out;
+}
+
+BoostDiff StrategyEngine::diff(const std::vector<ResolvedBoost> &old,
+                               const std::vector<ResolvedBoost> &now) {
+  const std::vector<ResolvedBoost> a = normalized(old);
+  const std::vector<ResolvedBoost> b = normalized(now);
+  BoostDiff d;
+  size_t i = 0;
+  size_t j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i].pid < b[j].pid)) {
+      d.removals.push_back(a[i].pid);
+      ++i;
+    } else if (i == a.size() || b[j].pid < a[i].pid) {
+      d.upserts.push_back(b[j]);
+      ++j;
+    } else {
+      if (!(a[i] == b[j])) {
+        d.upserts.push_back(b[j]);
+      }
+      ++i;
+      ++j;
+    }
+  }
+  return d;
+}
+
+BoostTracker::BoostTracker(StrategyEngine engine, ProcScanner scanner)
+    : engine_(std::move(engine)), scanner_(std::move(scanner)) {}
+
+BoostDiff BoostTracker::refresh() {
+  std::vector<ResolvedBoost> now;
+  if (!engine_.empty()) {
+    scanner_.scan(threads_, ScanOptions{engine_.needs_comm(), engine_.needs_cgroup()});
+    now = engine_.resolve(threads_);
+  }
+  BoostDiff d = StrategyEngine::diff(current_, now);
+  current_ = std::move(now);
+  return d;
+}
+
+} // namespace scxx

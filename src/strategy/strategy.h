@@ -1,0 +1,173 @@
+// Priority strategies: rules that pick threads (by thread id, process id,
+// command name or cgroup) and give them a priority on the one scale of
+// bpf/intf.h ("Priority strategies"), optionally with their own time slice.
+// The daemon scans /proc once a second, resolves the rules and pushes what
+// changed into the BPF "task_boosts" map keyed by thread id.
+//
+// No libbpf here: everything works on plain values so it can be unit tested
+// against a fake /proc tree.
+#pragma once
+
+#include "intf.h"
+
+#include <cstdint>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scxx {
+
+inline constexpr uint32_t kStrategyPrioNone = SCXX_PRIO_NONE;
+inline constexpr uint32_t kStrategyPrioMax = SCXX_PRIO_MAX;
+// Most entries the kernel side holds; resolve() may return more, the caller
+// then sees failed map updates for the excess.
+inline constexpr size_t kMaxBoostedTasks = SCXX_MAX_BOOSTED_TASKS;
+// A strategy's own slice, when given, lies in this range.
+inline constexpr uint64_t kStrategySliceMinNs = 50ULL * 1000;
+inline constexpr uint64_t kStrategySliceMaxNs = 1000ULL * 1000 * 1000;
+
+// One rule. It matches a thread when every selector it gives matches; a rule
+// without any selector is invalid.
+//  pid            the thread id (the kernel's pid)
+//  tgid           the process id
+//  comm_regex     ECMAScript regex searched (std::regex_search) in the
+//                 thread's command name: "nginx" matches anywhere, anchor
+//                 with ^ and $ for an exact match ("^nginx$")
+//  cgroup_prefix  plain string prefix of the thread's cgroup v2 path (the
+//                 "0::" line of /proc/<tgid>/task/<tid>/cgroup); end it with
+//                 '/' to match only below a directory
+struct StrategyRule {
+  std::optional<int32_t> pid;
+  std::optional<int32_t> tgid;
+  std::optional<std::string> comm_regex;
+  std::optional<std::string> cgroup_prefix;
+  uint32_t priority = 0; // 0..kStrategyPrioMax
+  uint64_t slice_ns = 0; // 0: the policy's slice, else [50 us, 1 s]
+  std::string name;      // optional, for messages
+};
+
+class StrategyError : public std::invalid_argument {
+public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// What a scan knows about one thread.
+struct ThreadInfo {
+  int32_t pid = 0;    // thread id
+  int32_t tgid = 0;   // process id
+  std::string comm;   // without the trailing newline
+  std::string cgroup; // cgroup v2 path ("/system.slice/x.service"), "" if unknown
+};
+
+// One entry of the task_boosts map.
+struct ResolvedBoost {
+  int32_t pid = 0; // thread id
+  uint32_t priority = 0;
+  uint64_t slice_ns = 0;
+
+  friend bool operator==(const ResolvedBoost &, const ResolvedBoost &) = default;
+};
+
+// What to change in the map to go from one resolution to the next.
+struct BoostDiff {
+  std::vector<ResolvedBoost> upserts; // new or changed entries, by pid
+  std::vector<int32_t> removals;      // pids no longer boosted, ascending
+
+  [[nodiscard]] bool empty() const { return upserts.empty() && removals.empty(); }
+};
+
+// "rule 2 (\"web\")" or "rule 2": how messages name a rule (0-based index).
+std::string describe_rule(const StrategyRule &rule, size_t index);
+
+// Why a comm regex does not compile, or nullopt when it does.
+std::optional<std::string> regex_problem(const std::string &pattern);
+
+// The problem with a rule (without naming it), or nullopt when it is valid.
+std::optional<std::string> rule_problem(const StrategyRule &rule);
+
+// The meaning of the priority scale, one line per band (from bpf/intf.h).
+std::string_view priority_scale_text();
+
+class StrategyEngine {
+public:
+  StrategyEngine() = default;
+  // Throws StrategyError naming the first invalid rule.
+  explicit StrategyEngine(std::vector<StrategyRule> rules);
+
+  [[nodiscard]] const std::vector<StrategyRule> &rules() const { return rules_; }
+  [[nodiscard]] bool empty() const { return rules_.empty(); }
+  // Whether any rule looks at the command name / the cgroup, so a scan can
+  // skip reading files nobody needs.
+  [[nodiscard]] bool needs_comm() const { return needs_comm_; }
+  [[nodiscard]] bool needs_cgroup() const { return needs_cgroup_; }
+
+  // The rule that decides for a thread: the matching one with the highest
+  // priority, the first in order on a tie. Returns its index in rules().
+  [[nodiscard]] std::optional<size_t> match(const ThreadInfo &thread) const;
+
+  // One entry per matching thread, ascending by pid.
+  [[nodiscard]] std::vector<ResolvedBoost> resolve(const std::vector<ThreadInfo> &threads) const;
+
+  // The changes that turn the map holding `old` into one holding `now`.
+  // Inputs need not be sorted; a pid appearing twice keeps its last entry.
+  [[nodiscard]] static BoostDiff diff(const std::vector<ResolvedBoost> &old,
+                                      const std::vector<ResolvedBoost> &now);
+
+private:
+  struct Compiled {
+    size_t index; // into rules_
+    std::optional<std::regex> comm;
+  };
+  [[nodiscard]] bool matches(const Compiled &c, const ThreadInfo &thread) const;
+
+  std::vector<StrategyRule> rules_;
+  std::vector<Compiled> order_; // by priority descending, then rule order
+  bool needs_comm_ = false;
+  bool needs_cgroup_ = false;
+};
+
+struct ScanOptions {
+  bool read_comm = true;
+  bool read_cgroup = true;
+};
+
+// Enumerates the threads under a /proc root (/proc/<tgid>/task/<tid>/).
+// Processes and threads that vanish during the scan are skipped silently.
+class ProcScanner {
+public:
+  explicit ProcScanner(std::string proc_root = "/proc");
+
+  [[nodiscard]] const std::string &root() const { return root_; }
+  [[nodiscard]] std::vector<ThreadInfo> scan(const ScanOptions &options = {}) const;
+  // Same, reusing `out`'s storage (it is cleared first).
+  void scan(std::vector<ThreadInfo> &out, const ScanOptions &options = {}) const;
+
+private:
+  std::string root_;
+};
+
+// Scan, resolve and diff against what the previous refresh() returned: what
+// the daemon calls once a second. The first call upserts every match.
+class BoostTracker {
+public:
+  BoostTracker(StrategyEngine engine, ProcScanner scanner);
+
+  BoostDiff refresh();
+  // The entries the map holds once the last diff has been applied.
+  [[nodiscard]] const std::vector<ResolvedBoost> &current() const { return current_; }
+  [[nodiscard]] const StrategyEngine &engine() const { return engine_; }
+  // Forget the applied state, e.g. after the BPF map was recreated: the next
+  // refresh() upserts every match again.
+  void reset() { current_.clear(); }
+
+private:
+  StrategyEngine engine_;
+  ProcScanner scanner_;
+  std::vector<ThreadInfo> threads_; // reused between scans
+  std::vector<ResolvedBoost> current_;
+};
+
+} // namespace scxx
