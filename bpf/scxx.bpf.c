@@ -95,6 +95,7 @@ u64 nr_dispatch_submitted; /* written by the agent: decisions submitted */
 u64 nr_dispatch_consumed;  /* decisions read from the ring (any outcome) */
 u64 nr_priority_dispatches; /* urgent strategy tasks placed by BPF */
 u64 nr_watchdog_preemptions; /* tasks preempted for running > max_run_ns */
+u64 nr_idle_kicks;          /* CPUs kicked on going idle to drain decisions */
 
 /* Strategy priority of the task running on each CPU (urgent preemption
  * does not preempt an equal or higher one). */
@@ -281,11 +282,17 @@ static void kernel_mode_enqueue(struct task_struct *p, struct task_ctx *tctx,
 s32 SCXX_OPS(scxx_select_cpu_op, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
 	bool is_idle = false;
-	s32 cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
+	s32 cpu;
 
-	/* Optional fast path: a waking task that found an idle CPU runs there
-	 * without the round trip through the agent. */
-	if ((builtin_idle || kernel_mode) && is_idle) {
+	/* Picking an idle CPU claims it (clears its idle bit). Only claim one
+	 * when the task is inserted there right away: a claimed CPU that gets
+	 * no task stays marked busy while it sleeps, and every later idle
+	 * search skips it. Otherwise the agent decides where the task goes. */
+	if (!builtin_idle && !kernel_mode)
+		return prev_cpu;
+	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
+	if (is_idle) {
+		/* A waking task that found an idle CPU runs there at once. */
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
 		__sync_fetch_and_add(&nr_kernel_dispatches, 1);
 	}
@@ -521,8 +528,10 @@ void SCXX_OPS(scxx_tick, struct task_struct *p)
 
 void SCXX_OPS(scxx_update_idle, s32 cpu, bool idle)
 {
-	if (idle && dispatches_pending())
+	if (idle && dispatches_pending()) {
 		scx_bpf_kick_cpu(cpu, 0);
+		__sync_fetch_and_add(&nr_idle_kicks, 1);
+	}
 }
 
 void SCXX_OPS(scxx_enable, struct task_struct *p)

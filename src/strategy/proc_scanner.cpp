@@ -139,13 +139,10 @@ void ProcScanner::scan(std::vector<ThreadInfo> &out, const ScanOptions &options)
   int32_t tgid = 0;
   const char *tgid_name = nullptr;
   while (proc.next_number(tgid, tgid_name)) {
-    Dir process(proc.fd(), tgid_name);
-    if (!process.ok()) {
-      continue; // exited since readdir
-    }
-    Dir tasks(process.fd(), "task");
+    rel.assign(tgid_name).append("/task");
+    Dir tasks(proc.fd(), rel.c_str());
     if (!tasks.ok()) {
-      continue;
+      continue; // exited since readdir
     }
     int32_t tid = 0;
     const char *tid_name = nullptr;

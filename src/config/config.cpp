@@ -1,0 +1,633 @@
+#include "config/config.h"
+
+#include "config/example_yaml.h"
+#include "policy/policy_factory.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <utility>
+
+namespace scxx {
+
+namespace {
+
+// ---- The key table ------------------------------------------------------
+
+enum class Kind { kSection, kList, kBool, kInt, kNumber, kEnum, kString };
+
+// A validated scalar; the member matching the key's kind is set.
+struct Scalar {
+  std::string text; // as written
+  bool b = false;
+  int64_t i = 0;
+  double d = 0;
+};
+
+// Where parsed values go: the config, or the rule being parsed.
+struct Target {
+  Config *config = nullptr;
+  StrategyRule *rule = nullptr;
+};
+
+struct KeyDesc {
+  std::string path; // "scheduler.slice_us", "strategies[].match.comm"
+  Kind kind = Kind::kSection;
+  std::string help;
+  double min = 0; // kInt, kNumber
+  double max = 0;
+  std::vector<std::string> allowed; // kEnum
+  bool required = false;
+  std::string default_text;                                      // shown by explain
+  std::function<std::optional<std::string>(const Scalar &)> check; // extra validation
+  std::function<void(Target &, const Scalar &)> set;
+};
+
+std::string format_number(double v) {
+  if (std::floor(v) == v && std::fabs(v) < 1e15) {
+    return std::to_string(static_cast<int64_t>(v));
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
+
+std::string text_of(bool v) { return v ? "true" : "false"; }
+std::string text_of(uint64_t v) { return std::to_string(v); }
+std::string text_of(double v) { return format_number(v); }
+std::string text_of(const std::string &v) { return v; }
+
+void assign(bool &dst, const Scalar &v) { dst = v.b; }
+void assign(uint64_t &dst, const Scalar &v) { dst = static_cast<uint64_t>(v.i); }
+void assign(double &dst, const Scalar &v) { dst = v.d; }
+void assign(std::string &dst, const Scalar &v) { dst = v.text; }
+
+// A key stored in Config::*section.*field; its default comes from Config{}.
+template <typename S, typename T>
+KeyDesc config_key(std::string path, Kind kind, S Config::*section, T S::*field, std::string help,
+                   double min = 0, double max = 0) {
+  KeyDesc d;
+  d.path = std::move(path);
+  d.kind = kind;
+  d.help = std::move(help);
+  d.min = min;
+  d.max = max;
+  d.default_text = text_of(Config{}.*section.*field);
+  d.set = [section, field](Target &t, const Scalar &v) { assign(t.config->*section.*field, v); };
+  return d;
+}
+
+KeyDesc section_key(std::string path, Kind kind, std::string help, bool required = false,
+                    std::string default_text = "") {
+  KeyDesc d;
+  d.path = std::move(path);
+  d.kind = kind;
+  d.help = std::move(help);
+  d.required = required;
+  d.default_text = std::move(default_text);
+  return d;
+}
+
+// A key of one strategy rule.
+KeyDesc rule_key(std::string path, Kind kind, std::string help,
+                 std::function<void(StrategyRule &, const Scalar &)> set, double min = 0,
+                 double max = 0, bool required = false, std::string default_text = "") {
+  KeyDesc d;
+  d.path = std::move(path);
+  d.kind = kind;
+  d.help = std::move(help);
+  d.min = min;
+  d.max = max;
+  d.required = required;
+  d.default_text = std::move(default_text);
+  d.set = [set = std::move(set)](Target &t, const Scalar &v) { set(*t.rule, v); };
+  return d;
+}
+
+// Largest pid Linux allows (PID_MAX_LIMIT).
+constexpr double kPidMax = 4194304;
+
+std::vector<KeyDesc> build_table() {
+  std::vector<KeyDesc> t;
+  t.push_back(section_key("scheduler", Kind::kSection, "how the scheduler runs"));
+
+  KeyDesc policy = config_key(
+      "scheduler.policy", Kind::kEnum, &Config::scheduler, &SchedulerConfig::policy,
+      "the scheduling policy: fifo runs tasks in arrival order, vtime shares the CPU by "
+      "weight, gthulhu gives tasks that sleep often (interactive ones) early deadlines");
+  for (std::string_view n : policy_names()) {
+    policy.allowed.emplace_back(n);
+  }
+  t.push_back(std::move(policy));
+
+  t.push_back(config_key("scheduler.kernel_mode", Kind::kBool, &Config::scheduler,
+                         &SchedulerConfig::kernel_mode,
+                         "make every decision in BPF, without the round trip to the user-space "
+                         "agent (strategies still apply)"));
+  t.push_back(config_key("scheduler.slice_us", Kind::kInt, &Config::scheduler,
+                         &SchedulerConfig::slice_us, "the default time slice, in microseconds",
+                         100, 1000000));
+  t.push_back(config_key("scheduler.slice_min_us", Kind::kInt, &Config::scheduler,
+                         &SchedulerConfig::slice_min_us,
+                         "the shortest slice a task gets when many wait, in microseconds; must "
+                         "not exceed scheduler.slice_us",
+                         50, 1000000));
+  t.push_back(config_key("scheduler.partial", Kind::kBool, &Config::scheduler,
+                         &SchedulerConfig::partial,
+                         "only schedule tasks switched to SCHED_EXT; the others stay with the "
+                         "kernel's default scheduler"));
+  t.push_back(config_key("scheduler.builtin_idle", Kind::kBool, &Config::scheduler,
+                         &SchedulerConfig::builtin_idle,
+                         "a waking task that finds an idle CPU runs there without asking the "
+                         "agent"));
+  t.push_back(config_key("scheduler.max_run_ms", Kind::kInt, &Config::scheduler,
+                         &SchedulerConfig::max_run_ms,
+                         "tick watchdog: preempt a task that has run longer than this many "
+                         "milliseconds without a break; 0 disables it",
+                         0, 60000));
+  t.push_back(config_key("scheduler.lock_memory", Kind::kBool, &Config::scheduler,
+                         &SchedulerConfig::lock_memory,
+                         "lock the agent's memory so page faults cannot stall scheduling"));
+  t.push_back(config_key("scheduler.forbid_mmap", Kind::kBool, &Config::scheduler,
+                         &SchedulerConfig::forbid_mmap,
+                         "seccomp filter: new anonymous mmaps of the agent fail with EPERM once "
+                         "attached"));
+
+  t.push_back(section_key("stats", Kind::kSection, "live statistics"));
+  t.push_back(config_key("stats.interval_s", Kind::kNumber, &Config::stats,
+                         &StatsConfig::interval_s,
+                         "print live statistics every this many seconds; 0 turns them off", 0,
+                         3600));
+
+  t.push_back(section_key("strategies", Kind::kList,
+                          "priority strategies: rules giving matching threads a priority; "
+                          "re-applied every second, so new threads are picked up within a "
+                          "second",
+                          false, "[] (none)"));
+  t.push_back(rule_key(
+      "strategies[].name", Kind::kString, "a name for messages",
+      [](StrategyRule &r, const Scalar &v) { r.name = v.text; }, 0, 0, false, "(none)"));
+  t.push_back(section_key("strategies[].match", Kind::kSection,
+                          "the selectors; a thread matches when all given ones match, at least "
+                          "one is required",
+                          true));
+  t.push_back(rule_key(
+      "strategies[].match.pid", Kind::kInt, "the thread id (a single thread)",
+      [](StrategyRule &r, const Scalar &v) { r.pid = static_cast<int32_t>(v.i); }, 1, kPidMax,
+      false, "(none)"));
+  t.push_back(rule_key(
+      "strategies[].match.tgid", Kind::kInt, "the process id (all threads of the process)",
+      [](StrategyRule &r, const Scalar &v) { r.tgid = static_cast<int32_t>(v.i); }, 1, kPidMax,
+      false, "(none)"));
+  KeyDesc comm = rule_key(
+      "strategies[].match.comm", Kind::kString,
+      "ECMAScript regular expression searched in the thread's command name (at most 15 "
+      "characters); \"nginx\" matches anywhere, \"^nginx$\" only exactly",
+      [](StrategyRule &r, const Scalar &v) { r.comm_regex = v.text; }, 0, 0, false, "(none)");
+  comm.check = [](const Scalar &v) -> std::optional<std::string> {
+    if (v.text.empty()) {
+      return std::string("the regular expression is empty");
+    }
+    return regex_problem(v.text);
+  };
+  t.push_back(std::move(comm));
+  KeyDesc cgroup = rule_key(
+      "strategies[].match.cgroup", Kind::kString,
+      "prefix of the thread's cgroup v2 path, e.g. /system.slice/nginx.service; end it with / "
+      "to match only below a directory",
+      [](StrategyRule &r, const Scalar &v) { r.cgroup_prefix = v.text; }, 0, 0, false,
+      "(none)");
+  cgroup.check = [](const Scalar &v) -> std::optional<std::string> {
+    if (v.text.empty() || v.text.front() != '/') {
+      return "\"" + v.text + "\" must start with '/'";
+    }
+    return std::nullopt;
+  };
+  t.push_back(std::move(cgroup));
+  t.push_back(rule_key(
+      "strategies[].priority", Kind::kInt,
+      "the priority (scale below); when several rules match a thread the highest priority "
+      "wins, the first listed on a tie",
+      [](StrategyRule &r, const Scalar &v) { r.priority = static_cast<uint32_t>(v.i); }, 0,
+      kStrategyPrioMax, true));
+  t.push_back(rule_key(
+      "strategies[].slice_us", Kind::kInt,
+      "the time slice of matching threads, in microseconds",
+      [](StrategyRule &r, const Scalar &v) {
+        r.slice_ns = static_cast<uint64_t>(v.i) * 1000;
+      },
+      static_cast<double>(kStrategySliceMinNs / 1000),
+      static_cast<double>(kStrategySliceMaxNs / 1000), false, "the policy's slice"));
+  return t;
+}
+
+const std::vector<KeyDesc> &key_table() {
+  static const std::vector<KeyDesc> table = build_table();
+  return table;
+}
+
+const KeyDesc *find_key(const std::string &path) {
+  for (const KeyDesc &d : key_table()) {
+    if (d.path == path) {
+      return &d;
+    }
+  }
+  return nullptr;
+}
+
+std::string parent_of(const std::string &path) {
+  size_t dot = path.rfind('.');
+  return dot == std::string::npos ? std::string() : path.substr(0, dot);
+}
+
+std::string leaf_of(const std::string &path) {
+  size_t dot = path.rfind('.');
+  return dot == std::string::npos ? path : path.substr(dot + 1);
+}
+
+// The keys directly inside `parent` ("" for the top level), in table order.
+std::vector<const KeyDesc *> children_of(const std::string &parent) {
+  std::vector<const KeyDesc *> out;
+  for (const KeyDesc &d : key_table()) {
+    if (parent_of(d.path) == parent) {
+      out.push_back(&d);
+    }
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string> &items, const char *sep) {
+  std::string s;
+  for (const auto &i : items) {
+    s += s.empty() ? "" : sep;
+    s += i;
+  }
+  return s;
+}
+
+std::string range_text(const KeyDesc &d) {
+  return "[" + format_number(d.min) + ", " + format_number(d.max) + "]";
+}
+
+std::string type_text(const KeyDesc &d) {
+  switch (d.kind) {
+  case Kind::kSection:
+    return "mapping";
+  case Kind::kList:
+    return "list of mappings";
+  case Kind::kBool:
+    return "boolean";
+  case Kind::kInt:
+    return "integer";
+  case Kind::kNumber:
+    return "number";
+  case Kind::kEnum:
+    return "string";
+  case Kind::kString:
+    return "string";
+  }
+  return "value";
+}
+
+// ---- Parsing --------------------------------------------------------------
+
+class Parser {
+public:
+  explicit Parser(std::string source) : source_(std::move(source)) {}
+
+  Config parse(const std::string &text) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::ParserException &e) {
+      fail(e.mark, "", "invalid YAML: " + e.msg);
+    }
+    Config config;
+    Target target{&config, nullptr};
+    if (root.IsNull()) {
+      return config; // an empty file: every default
+    }
+    if (!root.IsMap()) {
+      fail(root.Mark(), "", "the top level must be a mapping of sections (known: " +
+                                known_keys("") + ")");
+    }
+    walk_map(root, "", "", target);
+    check_slices(config);
+    return config;
+  }
+
+private:
+  [[noreturn]] void fail(const YAML::Mark &mark, const std::string &path,
+                         const std::string &problem) const {
+    std::string msg = source_;
+    if (!mark.is_null()) {
+      msg += ":" + std::to_string(mark.line + 1);
+    }
+    msg += ": ";
+    if (!path.empty()) {
+      msg += path + ": ";
+    }
+    msg += problem;
+    throw ConfigError(msg);
+  }
+
+  static std::string known_keys(const std::string &parent) {
+    std::vector<std::string> names;
+    for (const KeyDesc *d : children_of(parent)) {
+      names.push_back(leaf_of(d->path));
+    }
+    return join(names, ", ");
+  }
+
+  static std::string describe_node(const YAML::Node &node) {
+    if (node.IsMap()) {
+      return "a mapping";
+    }
+    if (node.IsSequence()) {
+      return "a list";
+    }
+    if (node.IsScalar()) {
+      return "\"" + node.Scalar() + "\"";
+    }
+    return "nothing";
+  }
+
+  // table: the table path of the map ("strategies[].match"); shown: the same
+  // with list indices ("strategies[2].match").
+  void walk_map(const YAML::Node &map, const std::string &table, const std::string &shown,
+                Target &target) {
+    std::set<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
+      if (!key.IsScalar()) {
+        fail(key.Mark(), shown, "keys must be plain names, got " + describe_node(key));
+      }
+      const std::string name = key.Scalar();
+      const std::string table_path = table.empty() ? name : table + "." + name;
+      const std::string shown_path = shown.empty() ? name : shown + "." + name;
+      const KeyDesc *desc = find_key(table_path);
+      if (desc == nullptr) {
+        fail(key.Mark(), shown_path, "unknown key (known: " + known_keys(table) + ")");
+      }
+      if (!seen.insert(name).second) {
+        fail(key.Mark(), shown_path, "duplicate key");
+      }
+      marks_[shown_path] = key.Mark();
+      walk_value(*desc, value, shown_path, target);
+    }
+    for (const KeyDesc *d : children_of(table)) {
+      if (d->required && seen.count(leaf_of(d->path)) == 0) {
+        fail(map.Mark(), shown, "missing required key \"" + leaf_of(d->path) + "\"");
+      }
+    }
+  }
+
+  void walk_value(const KeyDesc &desc, const YAML::Node &value, const std::string &shown,
+                  Target &target) {
+    switch (desc.kind) {
+    case Kind::kSection:
+      if (value.IsNull()) {
+        if (desc.required) {
+          fail(value.Mark(), shown, "expected a mapping, got nothing");
+        }
+        return;
+      }
+      if (!value.IsMap()) {
+        fail(value.Mark(), shown, "expected a mapping, got " + describe_node(value));
+      }
+      walk_map(value, desc.path, shown, target);
+      return;
+    case Kind::kList:
+      walk_strategies(desc, value, shown, target);
+      return;
+    default:
+      break;
+    }
+    Scalar v = scalar(desc, value, shown);
+    if (desc.check) {
+      if (auto problem = desc.check(v)) {
+        fail(value.Mark(), shown, *problem);
+      }
+    }
+    desc.set(target, v);
+  }
+
+  void walk_strategies(const KeyDesc &desc, const YAML::Node &value, const std::string &shown,
+                       Target &target) {
+    if (value.IsNull()) {
+      return;
+    }
+    if (!value.IsSequence()) {
+      fail(value.Mark(), shown, "expected a list, got " + describe_node(value));
+    }
+    for (size_t i = 0; i < value.size(); ++i) {
+      const YAML::Node item = value[i];
+      const std::string item_shown = shown + "[" + std::to_string(i) + "]";
+      if (!item.IsMap()) {
+        fail(item.Mark(), item_shown, "expected a mapping, got " + describe_node(item));
+      }
+      StrategyRule rule;
+      Target rule_target{target.config, &rule};
+      walk_map(item, desc.path + "[]", item_shown, rule_target);
+      if (!rule.pid && !rule.tgid && !rule.comm_regex && !rule.cgroup_prefix) {
+        fail(item["match"].Mark(), item_shown + ".match",
+             "give at least one selector (" + known_keys(desc.path + "[].match") + ")");
+      }
+      if (auto problem = rule_problem(rule)) { // the table should have caught it
+        fail(item.Mark(), item_shown, *problem);
+      }
+      target.config->strategies.push_back(std::move(rule));
+    }
+  }
+
+  Scalar scalar(const KeyDesc &desc, const YAML::Node &node, const std::string &shown) const {
+    Scalar v;
+    const std::string want = expected_text(desc);
+    if (!node.IsScalar()) {
+      fail(node.Mark(), shown, "expected " + want + ", got " + describe_node(node));
+    }
+    v.text = node.Scalar();
+    const char *begin = v.text.data();
+    const char *end = begin + v.text.size();
+    switch (desc.kind) {
+    case Kind::kBool:
+      if (!YAML::convert<bool>::decode(node, v.b)) {
+        fail(node.Mark(), shown, "expected " + want + ", got \"" + v.text + "\"");
+      }
+      break;
+    case Kind::kInt: {
+      auto [ptr, ec] = std::from_chars(begin, end, v.i);
+      if (ec == std::errc::result_out_of_range) {
+        fail(node.Mark(), shown, v.text + " is out of range " + range_text(desc));
+      }
+      if (ec != std::errc() || ptr != end || v.text.empty()) {
+        fail(node.Mark(), shown, "expected " + want + ", got \"" + v.text + "\"");
+      }
+      if (static_cast<double>(v.i) < desc.min || static_cast<double>(v.i) > desc.max) {
+        fail(node.Mark(), shown, v.text + " is out of range " + range_text(desc));
+      }
+      break;
+    }
+    case Kind::kNumber: {
+      auto [ptr, ec] = std::from_chars(begin, end, v.d);
+      if (ec != std::errc() || ptr != end || v.text.empty()) {
+        fail(node.Mark(), shown, "expected " + want + ", got \"" + v.text + "\"");
+      }
+      if (!(v.d >= desc.min && v.d <= desc.max)) {
+        fail(node.Mark(), shown, v.text + " is out of range " + range_text(desc));
+      }
+      break;
+    }
+    case Kind::kEnum: {
+      bool found = false;
+      for (const auto &a : desc.allowed) {
+        found = found || a == v.text;
+      }
+      if (!found) {
+        fail(node.Mark(), shown,
+             "\"" + v.text + "\" is not one of " + join(desc.allowed, ", "));
+      }
+      break;
+    }
+    case Kind::kString:
+    case Kind::kSection:
+    case Kind::kList:
+      break;
+    }
+    return v;
+  }
+
+  static std::string expected_text(const KeyDesc &d) {
+    switch (d.kind) {
+    case Kind::kBool:
+      return "a boolean (true or false)";
+    case Kind::kInt:
+      return "an integer in " + range_text(d);
+    case Kind::kNumber:
+      return "a number in " + range_text(d);
+    case Kind::kEnum:
+      return "one of " + join(d.allowed, ", ");
+    case Kind::kString:
+      return "a string";
+    case Kind::kSection:
+      return "a mapping";
+    case Kind::kList:
+      return "a list";
+    }
+    return "a value";
+  }
+
+  void check_slices(const Config &c) const {
+    if (c.scheduler.slice_min_us <= c.scheduler.slice_us) {
+      return;
+    }
+    const char *at = marks_.count("scheduler.slice_min_us") != 0 ? "scheduler.slice_min_us"
+                                                                 : "scheduler.slice_us";
+    auto it = marks_.find(at);
+    fail(it == marks_.end() ? YAML::Mark::null_mark() : it->second, "scheduler.slice_min_us",
+         std::to_string(c.scheduler.slice_min_us) + " must not exceed scheduler.slice_us (" +
+             std::to_string(c.scheduler.slice_us) + ")");
+  }
+
+  std::string source_;
+  std::map<std::string, YAML::Mark> marks_; // where each key was given
+};
+
+void indent_into(std::string &out, std::string_view text, const char *indent) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) {
+      eol = text.size();
+    }
+    std::string_view line = text.substr(pos, eol - pos);
+    if (!line.empty()) {
+      out += indent;
+      out += line;
+    }
+    out += '\n';
+    pos = eol + 1;
+  }
+}
+
+} // namespace
+
+Config parse_config(const std::string &yaml_text, const std::string &source_name) {
+  Parser parser(source_name);
+  Config config = parser.parse(yaml_text);
+  try {
+    StrategyEngine check(config.strategies);
+  } catch (const StrategyError &e) {
+    throw ConfigError(source_name + ": " + e.what());
+  }
+  return config;
+}
+
+Config load_config_file(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ConfigError(path + ": cannot open the configuration file: " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    throw ConfigError(path + ": cannot read the configuration file");
+  }
+  return parse_config(text.str(), path);
+}
+
+std::string_view example_config_text() {
+  return detail::kExampleConfigYaml;
+}
+
+std::vector<std::string> config_key_paths() {
+  std::vector<std::string> out;
+  for (const KeyDesc &d : key_table()) {
+    out.push_back(d.path);
+  }
+  return out;
+}
+
+std::string explain_config() {
+  std::string out;
+  out += "scxx configuration file (YAML)\n\n"
+         "Every key is optional unless marked required; an absent key takes its default.\n"
+         "Unknown keys, values of the wrong type and values out of range are errors that\n"
+         "name the key, its line and the allowed values.\n\n"
+         "Keys:\n";
+  for (const KeyDesc &d : key_table()) {
+    out += "\n  " + d.path + "\n    type: " + type_text(d);
+    if (d.kind == Kind::kInt || d.kind == Kind::kNumber) {
+      out += ", range " + range_text(d);
+    }
+    if (d.kind == Kind::kEnum) {
+      out += ", one of: " + join(d.allowed, " | ");
+    }
+    if (d.required) {
+      out += ", required";
+    } else if (!d.default_text.empty()) {
+      out += ", default: " + d.default_text;
+    }
+    out += "\n    " + d.help + "\n";
+  }
+  out += "\nPriority scale (strategies[].priority, the same in user and kernel mode):\n";
+  indent_into(out, priority_scale_text(), "  ");
+  out += "\nA thread matched by several strategies takes the highest priority among them\n"
+         "(the first listed on a tie) and that strategy's slice.\n";
+  out += "\nExample:\n\n";
+  indent_into(out, example_config_text(), "  ");
+  return out;
+}
+
+} // namespace scxx

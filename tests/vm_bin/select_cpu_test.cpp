@@ -1,0 +1,58 @@
+// vm tier: scxx_select_cpu run from user space while the scheduler is
+// attached to a real sched_ext kernel and an agent loop serves it.
+#include "core/agent_loop.h"
+#include "core/bpf_scheduler.h"
+#include "core/sched_ext_sysfs.h"
+#include "intf.h"
+#include "scxx_sched.skel.h"
+#include "policy/policy_factory.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
+namespace scxx {
+namespace {
+
+TEST(SelectCpuVm, PicksAnIdleCpuOrSaysNoneIsIdle) {
+  if (!sched_ext_supported()) {
+    GTEST_SKIP() << "needs a sched_ext kernel (run inside tools/vm/scxx-vm)";
+  }
+  SchedulerOptions opts;
+  BpfScheduler sched(opts);
+  auto policy = make_policy("fifo", PolicyConfig{});
+  AgentLoop loop(sched, *policy);
+  std::atomic<bool> stop{false};
+  sched.attach();
+  std::thread agent([&] { loop.run(stop); });
+  ASSERT_EQ(sched_ext_state().value_or(""), "enabled");
+  ASSERT_EQ(sched_ext_ops_name(), "scxx");
+
+  const long nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  int valid = 0;
+  for (int i = 0; i < 50; ++i) {
+    const int cpu = sched.select_cpu(getpid(), static_cast<int32_t>(i % nr_cpus));
+    EXPECT_TRUE((cpu >= 0 && cpu < nr_cpus) || cpu == -EBUSY) << "returned " << cpu;
+    valid += cpu >= 0 ? 1 : 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto *bss = sched.skeleton()->bss;
+  EXPECT_GT(valid, 0) << "a mostly idle machine never had an idle CPU; submitted="
+                      << bss->nr_dispatch_submitted << " consumed=" << bss->nr_dispatch_consumed
+                      << " idle_kicks=" << bss->nr_idle_kicks << " user=" << bss->nr_user_dispatches
+                      << " kernel=" << bss->nr_kernel_dispatches << " queued=" << bss->nr_queued;
+  EXPECT_EQ(sched.select_cpu(999999, 0), -ESRCH) << "unknown pid";
+
+  stop = true;
+  agent.join();
+  sched.detach();
+  EXPECT_EQ(sched.exit_info().kind, 64) << "unregistered cleanly";
+  EXPECT_GT(sched.stats().nr_user_dispatches, 0U);
+}
+
+} // namespace
+} // namespace scxx
