@@ -227,6 +227,16 @@ static __always_inline u64 charge_pct(u32 priority)
 	return 100 - 5 * (priority > SCXX_PRIO_CUT_MAX ? SCXX_PRIO_CUT_MAX : priority);
 }
 
+/* The task's weight raised by its strategy priority (x1.05 .. x2), as in
+ * src/policy/policy_util.h: a boost acts on virtual time and slice alike. */
+static __always_inline u64 boosted_weight(const struct task_struct *p,
+					  const struct scxx_task_boost *b)
+{
+	u64 weight = p->scx.weight ? p->scx.weight : 100;
+
+	return weight * 100 / charge_pct(b ? b->priority : 0);
+}
+
 /* Urgent strategy priorities: onto a CPU's local DSQ, at its head, or
  * preempting what runs there unless that is at least as urgent. */
 static void place_urgent(struct task_struct *p, const struct scxx_task_boost *b, u64 enq_flags)
@@ -249,7 +259,7 @@ static void place_urgent(struct task_struct *p, const struct scxx_task_boost *b,
 static void kernel_mode_enqueue(struct task_struct *p, struct task_ctx *tctx,
 				const struct scxx_task_boost *b, u64 enq_flags)
 {
-	u64 weight = p->scx.weight ? p->scx.weight : 100;
+	u64 weight = boosted_weight(p, b);
 	u64 vtime = p->scx.dsq_vtime, deadline, slice, waiting;
 	s32 cpu = scx_bpf_task_cpu(p);
 
@@ -454,9 +464,10 @@ void SCXX_OPS(scxx_dispatch, s32 cpu, struct task_struct *prev)
 		return;
 	if (scx_bpf_dsq_move_to_local(SCXX_SHARED_DSQ))
 		return;
-	/* Nothing else to run: let the previous task go on. */
+	/* Nothing else to run: let the previous task go on, only briefly while
+	 * the agent still holds tasks (their decisions are on the way). */
 	if (prev && (prev->scx.flags & SCX_TASK_QUEUED))
-		prev->scx.slice = slice_ns;
+		prev->scx.slice = !kernel_mode && agent_has_work() ? slice_min_ns : slice_ns;
 }
 
 void SCXX_OPS(scxx_runnable, struct task_struct *p, u64 enq_flags)
@@ -498,11 +509,10 @@ void SCXX_OPS(scxx_stopping, struct task_struct *p, bool runnable)
 	tctx->stop_ts = now;
 	ran = now - tctx->start_ts;
 	tctx->exec_runtime += ran;
-	/* Orders the shared DSQ (kernel mode, congestion fallback): weighted
-	 * run time, charged less under a strategy priority. */
+	/* Orders the shared DSQ (kernel mode, congestion fallback): run time
+	 * scaled by the (strategy-raised) weight. */
 	boost = lookup_boost(p);
-	p->scx.dsq_vtime += ran * 100 / (p->scx.weight ? p->scx.weight : 100) *
-			    charge_pct(boost ? boost->priority : 0) / 100;
+	p->scx.dsq_vtime += ran * 100 / boosted_weight(p, boost);
 }
 
 void SCXX_OPS(scxx_tick, struct task_struct *p)

@@ -48,7 +48,7 @@ struct KeyDesc {
   double max = 0;
   std::vector<std::string> allowed; // kEnum
   bool required = false;
-  std::string default_text;                                      // shown by explain
+  std::string default_text;                                        // shown by explain
   std::function<std::optional<std::string>(const Scalar &)> check; // extra validation
   std::function<void(Target &, const Scalar &)> set;
 };
@@ -62,15 +62,31 @@ std::string format_number(double v) {
   return buf;
 }
 
-std::string text_of(bool v) { return v ? "true" : "false"; }
-std::string text_of(uint64_t v) { return std::to_string(v); }
-std::string text_of(double v) { return format_number(v); }
-std::string text_of(const std::string &v) { return v; }
+std::string text_of(bool v) {
+  return v ? "true" : "false";
+}
+std::string text_of(uint64_t v) {
+  return std::to_string(v);
+}
+std::string text_of(double v) {
+  return format_number(v);
+}
+std::string text_of(const std::string &v) {
+  return v;
+}
 
-void assign(bool &dst, const Scalar &v) { dst = v.b; }
-void assign(uint64_t &dst, const Scalar &v) { dst = static_cast<uint64_t>(v.i); }
-void assign(double &dst, const Scalar &v) { dst = v.d; }
-void assign(std::string &dst, const Scalar &v) { dst = v.text; }
+void assign(bool &dst, const Scalar &v) {
+  dst = v.b;
+}
+void assign(uint64_t &dst, const Scalar &v) {
+  dst = static_cast<uint64_t>(v.i);
+}
+void assign(double &dst, const Scalar &v) {
+  dst = v.d;
+}
+void assign(std::string &dst, const Scalar &v) {
+  dst = v.text;
+}
 
 // A key stored in Config::*section.*field; its default comes from Config{}.
 template <typename S, typename T>
@@ -121,10 +137,10 @@ std::vector<KeyDesc> build_table() {
   std::vector<KeyDesc> t;
   t.push_back(section_key("scheduler", Kind::kSection, "how the scheduler runs"));
 
-  KeyDesc policy = config_key(
-      "scheduler.policy", Kind::kEnum, &Config::scheduler, &SchedulerConfig::policy,
-      "the scheduling policy: fifo runs tasks in arrival order, vtime shares the CPU by "
-      "weight, gthulhu gives tasks that sleep often (interactive ones) early deadlines");
+  KeyDesc policy =
+      config_key("scheduler.policy", Kind::kEnum, &Config::scheduler, &SchedulerConfig::policy,
+                 "the scheduling policy: fifo runs tasks in arrival order, vtime shares the CPU by "
+                 "weight, gthulhu gives tasks that sleep often (interactive ones) early deadlines");
   for (std::string_view n : policy_names()) {
     policy.allowed.emplace_back(n);
   }
@@ -135,8 +151,8 @@ std::vector<KeyDesc> build_table() {
                          "make every decision in BPF, without the round trip to the user-space "
                          "agent (strategies still apply)"));
   t.push_back(config_key("scheduler.slice_us", Kind::kInt, &Config::scheduler,
-                         &SchedulerConfig::slice_us, "the default time slice, in microseconds",
-                         100, 1000000));
+                         &SchedulerConfig::slice_us, "the default time slice, in microseconds", 100,
+                         1000000));
   t.push_back(config_key("scheduler.slice_min_us", Kind::kInt, &Config::scheduler,
                          &SchedulerConfig::slice_min_us,
                          "the shortest slice a task gets when many wait, in microseconds; must "
@@ -164,10 +180,9 @@ std::vector<KeyDesc> build_table() {
                          "attached"));
 
   t.push_back(section_key("stats", Kind::kSection, "live statistics"));
-  t.push_back(config_key("stats.interval_s", Kind::kNumber, &Config::stats,
-                         &StatsConfig::interval_s,
-                         "print live statistics every this many seconds; 0 turns them off", 0,
-                         3600));
+  t.push_back(
+      config_key("stats.interval_s", Kind::kNumber, &Config::stats, &StatsConfig::interval_s,
+                 "print live statistics every this many seconds; 0 turns them off", 0, 3600));
 
   t.push_back(section_key("strategies", Kind::kList,
                           "priority strategies: rules giving matching threads a priority; "
@@ -205,8 +220,7 @@ std::vector<KeyDesc> build_table() {
       "strategies[].match.cgroup", Kind::kString,
       "prefix of the thread's cgroup v2 path, e.g. /system.slice/nginx.service; end it with / "
       "to match only below a directory",
-      [](StrategyRule &r, const Scalar &v) { r.cgroup_prefix = v.text; }, 0, 0, false,
-      "(none)");
+      [](StrategyRule &r, const Scalar &v) { r.cgroup_prefix = v.text; }, 0, 0, false, "(none)");
   cgroup.check = [](const Scalar &v) -> std::optional<std::string> {
     if (v.text.empty() || v.text.front() != '/') {
       return "\"" + v.text + "\" must start with '/'";
@@ -221,13 +235,10 @@ std::vector<KeyDesc> build_table() {
       [](StrategyRule &r, const Scalar &v) { r.priority = static_cast<uint32_t>(v.i); }, 0,
       kStrategyPrioMax, true));
   t.push_back(rule_key(
-      "strategies[].slice_us", Kind::kInt,
-      "the time slice of matching threads, in microseconds",
-      [](StrategyRule &r, const Scalar &v) {
-        r.slice_ns = static_cast<uint64_t>(v.i) * 1000;
-      },
-      static_cast<double>(kStrategySliceMinNs / 1000),
-      static_cast<double>(kStrategySliceMaxNs / 1000), false, "the policy's slice"));
+      "strategies[].slice_us", Kind::kInt, "the time slice of matching threads, in microseconds",
+      [](StrategyRule &r, const Scalar &v) { r.slice_ns = static_cast<uint64_t>(v.i) * 1000; },
+      static_cast<double>(kStrategySliceMinNs) / 1000,
+      static_cast<double>(kStrategySliceMaxNs) / 1000, false, "the policy's slice"));
   return t;
 }
 
@@ -266,6 +277,15 @@ std::vector<const KeyDesc *> children_of(const std::string &parent) {
   return out;
 }
 
+std::string child_path(const std::string &parent, const std::string &name) {
+  std::string path = parent;
+  if (!path.empty()) {
+    path += '.';
+  }
+  path += name;
+  return path;
+}
+
 std::string join(const std::vector<std::string> &items, const char *sep) {
   std::string s;
   for (const auto &i : items) {
@@ -292,7 +312,6 @@ std::string type_text(const KeyDesc &d) {
   case Kind::kNumber:
     return "number";
   case Kind::kEnum:
-    return "string";
   case Kind::kString:
     return "string";
   }
@@ -309,7 +328,7 @@ public:
     YAML::Node root;
     try {
       root = YAML::Load(text);
-    } catch (const YAML::ParserException &e) {
+    } catch (const YAML::Exception &e) {
       fail(e.mark, "", "invalid YAML: " + e.msg);
     }
     Config config;
@@ -318,8 +337,8 @@ public:
       return config; // an empty file: every default
     }
     if (!root.IsMap()) {
-      fail(root.Mark(), "", "the top level must be a mapping of sections (known: " +
-                                known_keys("") + ")");
+      fail(root.Mark(), "",
+           "the top level must be a mapping of sections (known: " + known_keys("") + ")");
     }
     walk_map(root, "", "", target);
     check_slices(config);
@@ -373,9 +392,9 @@ private:
       if (!key.IsScalar()) {
         fail(key.Mark(), shown, "keys must be plain names, got " + describe_node(key));
       }
-      const std::string name = key.Scalar();
-      const std::string table_path = table.empty() ? name : table + "." + name;
-      const std::string shown_path = shown.empty() ? name : shown + "." + name;
+      const std::string &name = key.Scalar();
+      const std::string table_path = child_path(table, name);
+      const std::string shown_path = child_path(shown, name);
       const KeyDesc *desc = find_key(table_path);
       if (desc == nullptr) {
         fail(key.Mark(), shown_path, "unknown key (known: " + known_keys(table) + ")");
@@ -495,8 +514,7 @@ private:
         found = found || a == v.text;
       }
       if (!found) {
-        fail(node.Mark(), shown,
-             "\"" + v.text + "\" is not one of " + join(desc.allowed, ", "));
+        fail(node.Mark(), shown, "\"" + v.text + "\" is not one of " + join(desc.allowed, ", "));
       }
       break;
     }
@@ -565,7 +583,12 @@ void indent_into(std::string &out, std::string_view text, const char *indent) {
 
 Config parse_config(const std::string &yaml_text, const std::string &source_name) {
   Parser parser(source_name);
-  Config config = parser.parse(yaml_text);
+  Config config;
+  try {
+    config = parser.parse(yaml_text);
+  } catch (const YAML::Exception &e) { // not expected: every access is checked first
+    throw ConfigError(source_name + ": " + e.what());
+  }
   try {
     StrategyEngine check(config.strategies);
   } catch (const StrategyError &e) {

@@ -33,7 +33,8 @@ double seconds_since(Clock::time_point t) {
 struct Live {
   std::mutex mutex;
   std::condition_variable wake;
-  const BpfScheduler *sched = nullptr;
+  BpfScheduler *sched = nullptr;
+  bool reloaded = false; // boosts must be pushed again
   const AgentLoop *loop = nullptr;
   PageFaults faults_at_attach;
 };
@@ -64,6 +65,41 @@ void print_stats_until(const std::atomic<bool> &stop, Live &live, double interva
     last_t = Clock::now();
     std::puts(format_stats_line(s).c_str());
     std::fflush(stdout);
+  }
+}
+
+// Once a second: resolve the strategy rules against /proc and push what
+// changed into the scheduler's task_boosts map. New matching processes are
+// picked up within a second.
+void apply_strategies_until(const std::atomic<bool> &stop, Live &live,
+                            const std::vector<StrategyRule> &rules) {
+  BoostTracker tracker(StrategyEngine(rules), ProcScanner("/proc"));
+  std::unique_lock lock(live.mutex);
+  while (!stop.load()) {
+    if (live.sched != nullptr) {
+      if (live.reloaded) {
+        tracker.reset();
+        live.reloaded = false;
+      }
+      try {
+        const BoostDiff diff = tracker.refresh();
+        for (const auto &b : diff.upserts) {
+          live.sched->set_boost(b.pid, b.priority, b.slice_ns);
+        }
+        for (const int32_t pid : diff.removals) {
+          live.sched->clear_boost(pid);
+        }
+        if (!diff.empty()) {
+          std::printf("[scxx] strategies: %zu threads boosted (+%zu -%zu)\n",
+                      tracker.current().size(), diff.upserts.size(), diff.removals.size());
+          std::fflush(stdout);
+        }
+      } catch (const std::exception &e) {
+        std::fprintf(stderr, "[scxx] strategies: %s (retrying)\n", e.what());
+        tracker.reset();
+      }
+    }
+    live.wake.wait_for(lock, std::chrono::seconds(1));
   }
 }
 
@@ -104,6 +140,11 @@ int run_scheduler(const RunOptions &options) {
   if (options.stats_interval_s > 0) {
     stats_thread = std::thread(
         [&] { print_stats_until(stop, live, options.stats_interval_s, start); });
+  }
+  std::thread strategy_thread;
+  if (!options.strategies.empty()) {
+    strategy_thread =
+        std::thread([&] { apply_strategies_until(stop, live, options.strategies); });
   }
   std::thread timer_thread;
   if (options.duration_s > 0) {
@@ -147,7 +188,9 @@ int run_scheduler(const RunOptions &options) {
         live.sched = &sched;
         live.loop = &loop;
         live.faults_at_attach = process_page_faults();
+        live.reloaded = true;
       }
+      live.wake.notify_all(); // strategies: push boosts now
       std::printf("[scxx] attached: ops=%s mode=%s policy=%s slice=%lluus%s%s\n",
                   sched_ext_ops_name().c_str(), options.kernel_mode ? "kernel" : "user",
                   options.kernel_mode ? "deadline(bpf)" : std::string(policy->name()).c_str(),
@@ -208,6 +251,9 @@ int run_scheduler(const RunOptions &options) {
   }
   if (timer_thread.joinable()) {
     timer_thread.join();
+  }
+  if (strategy_thread.joinable()) {
+    strategy_thread.join();
   }
   return status;
 }

@@ -2,13 +2,16 @@
 // signalled, reload after a CPU hotplug restart request.
 #pragma once
 
+#include "strategy/strategy.h"
+
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace scxx {
 
 struct RunOptions {
-  std::string policy = "fifo";
+  std::string policy = "gthulhu";
   uint64_t slice_us = 20000;
   uint64_t slice_min_us = 1000;
   bool partial = false;
@@ -20,6 +23,7 @@ struct RunOptions {
   bool forbid_mmap = false;
   double stats_interval_s = 0; // 0: no live stats
   double duration_s = 0;       // 0: until SIGINT/SIGTERM
+  std::vector<StrategyRule> strategies; // resolved against /proc once a second
 };
 
 // Returns the process exit status.

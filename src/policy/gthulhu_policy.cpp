@@ -54,7 +54,6 @@ void GthulhuPolicy::on_queued(const QueuedTask &task) {
   }
   const uint64_t vslice = weighted_run_ns(task);
   vtime += vslice;
-  min_vruntime_ += vslice;
   if (state != nullptr) {
     *state = vtime;
   }
@@ -67,7 +66,8 @@ void GthulhuPolicy::on_queued(const QueuedTask &task) {
                                  .vtime = deadline,
                                  .enq_cnt = task.enq_cnt,
                                  .flags = 0},
-                    .start_ts = task.start_ts};
+                    .start_ts = task.start_ts,
+                    .vtime = vtime};
   if (!ready_.push(entry)) {
     ++overflow_;
   }
@@ -78,13 +78,15 @@ std::optional<Decision> GthulhuPolicy::pick_next() {
   if (!entry) {
     return std::nullopt;
   }
+  min_vruntime_ = std::max(min_vruntime_, entry->vtime);
   return entry->decision;
 }
 
 void GthulhuPolicy::on_dispatch_failed(const Decision &decision) {
   // The start time is not part of the decision; 0 puts the task ahead of
-  // others with the same deadline, which is where it just was.
-  if (!ready_.push(Entry{.decision = decision, .start_ts = 0})) {
+  // others with the same deadline, which is where it just was. Its virtual
+  // time already counted when it was picked.
+  if (!ready_.push(Entry{.decision = decision, .start_ts = 0, .vtime = 0})) {
     ++overflow_;
   }
 }

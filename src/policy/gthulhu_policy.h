@@ -23,8 +23,11 @@ public:
   [[nodiscard]] size_t nr_queued() const override { return ready_.size(); }
   [[nodiscard]] uint64_t nr_overflow() const override { return overflow_; }
 
-  // Sum of the weighted run time of every task: the clock new and waking
-  // tasks are measured against.
+  // Largest virtual time of any task dispatched so far: the clock new and
+  // waking tasks are measured against. (Gthulhu adds every task's weighted
+  // run time to it instead; that clock runs N tasks times faster than any
+  // one task's virtual time, the one-slice floor soon lifts every task to
+  // the same value, and weights and strategy priorities stop mattering.)
   [[nodiscard]] uint64_t min_vruntime() const { return min_vruntime_; }
   // Tasks whose virtual time is remembered.
   [[nodiscard]] size_t nr_tracked() const { return vtime_.size(); }
@@ -37,6 +40,7 @@ private:
   struct Entry {
     Decision decision; // Decision::vtime holds the deadline
     uint64_t start_ts = 0;
+    uint64_t vtime = 0; // the task's virtual time (deadline minus its runtime term)
   };
   // Earliest deadline first; then the task that started running earlier;
   // then the lower pid, so that the order is total.

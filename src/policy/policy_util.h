@@ -18,18 +18,6 @@ inline int32_t dispatch_cpu(const QueuedTask &task) {
   return task.nr_cpus_allowed == 1 ? task.cpu : kAnyCpu;
 }
 
-// The weight the policies schedule by, kept in range so that it is never a
-// divisor of zero. The one place a task's weight enters the policies.
-inline uint64_t task_weight(const QueuedTask &task) {
-  return std::clamp(task.weight, kWeightMin, kWeightMax);
-}
-
-// How long the task ran last time; 0 if it has not run yet (or the
-// timestamps are out of order).
-inline uint64_t last_run_ns(const QueuedTask &task) {
-  return task.stop_ts > task.start_ts ? task.stop_ts - task.start_ts : 0;
-}
-
 // Percentage of its run time a task is charged under its strategy
 // priority (bpf/intf.h): 100 without one, 100 - 5 * priority for 1..10.
 // Urgent priorities (11..20) are placed by BPF before any policy sees the
@@ -39,11 +27,30 @@ inline uint64_t priority_charge_pct(const QueuedTask &task) {
   return 100 - 5 * level;
 }
 
-// Run time scaled to weight and strategy priority: a nice-0 task (weight
-// 100) without a strategy is charged what it ran, heavier or boosted tasks
-// less.
+// The weight the policies schedule by: the task's own, raised by its
+// strategy priority (1..10 -> x1.05 .. x2), kept in range so that it is
+// never a divisor of zero. The one place a task's weight enters the
+// policies, so a boost acts on both its virtual time and its slice.
+inline uint64_t task_weight(const QueuedTask &task) {
+  return std::clamp(task.weight * 100 / priority_charge_pct(task), kWeightMin, kWeightMax);
+}
+
+// A slice stretched by the task's strategy priority, for policies whose
+// slices do not otherwise depend on weight.
+inline uint64_t boosted_slice(const QueuedTask &task, uint64_t slice_ns) {
+  return slice_ns * 100 / priority_charge_pct(task);
+}
+
+// How long the task ran last time; 0 if it has not run yet (or the
+// timestamps are out of order).
+inline uint64_t last_run_ns(const QueuedTask &task) {
+  return task.stop_ts > task.start_ts ? task.stop_ts - task.start_ts : 0;
+}
+
+// Run time scaled to weight: a nice-0 task (weight 100) without a
+// strategy is charged what it ran, heavier or boosted tasks less.
 inline uint64_t weighted_run_ns(const QueuedTask &task) {
-  return last_run_ns(task) * kWeightDefault / task_weight(task) * priority_charge_pct(task) / 100;
+  return last_run_ns(task) * kWeightDefault / task_weight(task);
 }
 
 // The slice a strategy asks for, else the policy's own.

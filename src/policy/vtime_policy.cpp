@@ -26,7 +26,7 @@ void VtimePolicy::on_queued(const QueuedTask &task) {
   }
   const Decision decision{.pid = task.pid,
                           .cpu = dispatch_cpu(task),
-                          .slice_ns = strategy_slice(task, slice_ns_),
+                          .slice_ns = strategy_slice(task, boosted_slice(task, slice_ns_)),
                           .vtime = vruntime,
                           .enq_cnt = task.enq_cnt,
                           .flags = 0};

@@ -159,11 +159,10 @@ std::vector<ResolvedBoost> StrategyEngine::resolve(const std::vector<ThreadInfo>
   }
   std::sort(out.begin(), out.end(), pid_less);
   // A thread listed twice (a racy scan) keeps one entry.
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const ResolvedBoost &a, const ResolvedBoost &b) {
-                          return a.pid == b.pid;
-                        }),
-            out.end());
+  out.erase(
+      std::unique(out.begin(), out.end(),
+                  [](const ResolvedBoost &a, const ResolvedBoost &b) { return a.pid == b.pid; }),
+      out.end());
   return out;
 }
 

@@ -142,8 +142,7 @@ TEST(Config, WrongTypes) {
                   "scheduler.partial: expected a boolean (true or false), got \"maybe\"");
   EXPECT_CONTAINS(error_of("scheduler:\n  partial: [true]\n"),
                   "scheduler.partial: expected a boolean (true or false), got a list");
-  EXPECT_CONTAINS(error_of("scheduler: fast\n"),
-                  "scheduler: expected a mapping, got \"fast\"");
+  EXPECT_CONTAINS(error_of("scheduler: fast\n"), "scheduler: expected a mapping, got \"fast\"");
   EXPECT_CONTAINS(error_of("strategies:\n  web: 1\n"), "strategies: expected a list, got a "
                                                        "mapping");
   EXPECT_CONTAINS(error_of("strategies:\n  - 5\n"), "strategies[0]: expected a mapping");
@@ -232,23 +231,34 @@ TEST(Config, ExampleFileParses) {
   Config embedded = parse_config(std::string(example_config_text()), "example");
   EXPECT_EQ(embedded.strategies.size(), 3U);
   StrategyEngine engine(embedded.strategies);
-  EXPECT_EQ(engine.match(ThreadInfo{1, 1, "pipewire", "/user.slice"}),
-            std::optional<size_t>(1));
+  EXPECT_EQ(engine.match(ThreadInfo{1, 1, "pipewire", "/user.slice"}), std::optional<size_t>(1));
 }
 
 TEST(Config, ExplainMentionsEveryKey) {
   const std::string text = explain_config();
   const std::vector<std::string> keys = config_key_paths();
   // The table holds exactly the documented keys.
-  EXPECT_EQ(keys, (std::vector<std::string>{
-                      "scheduler", "scheduler.policy", "scheduler.kernel_mode",
-                      "scheduler.slice_us", "scheduler.slice_min_us", "scheduler.partial",
-                      "scheduler.builtin_idle", "scheduler.max_run_ms", "scheduler.lock_memory",
-                      "scheduler.forbid_mmap", "stats", "stats.interval_s", "strategies",
-                      "strategies[].name", "strategies[].match", "strategies[].match.pid",
-                      "strategies[].match.tgid", "strategies[].match.comm",
-                      "strategies[].match.cgroup", "strategies[].priority",
-                      "strategies[].slice_us"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"scheduler",
+                                            "scheduler.policy",
+                                            "scheduler.kernel_mode",
+                                            "scheduler.slice_us",
+                                            "scheduler.slice_min_us",
+                                            "scheduler.partial",
+                                            "scheduler.builtin_idle",
+                                            "scheduler.max_run_ms",
+                                            "scheduler.lock_memory",
+                                            "scheduler.forbid_mmap",
+                                            "stats",
+                                            "stats.interval_s",
+                                            "strategies",
+                                            "strategies[].name",
+                                            "strategies[].match",
+                                            "strategies[].match.pid",
+                                            "strategies[].match.tgid",
+                                            "strategies[].match.comm",
+                                            "strategies[].match.cgroup",
+                                            "strategies[].priority",
+                                            "strategies[].slice_us"}));
   for (const auto &k : keys) {
     EXPECT_CONTAINS(text, "\n  " + k + "\n");
   }

@@ -138,12 +138,21 @@ TEST(BoostTracker, NoRulesNoScan) {
   EXPECT_TRUE(tracker.refresh().empty());
 }
 
-// A scan plus resolution of a few thousand threads stays far below the
-// one-second refresh period (the target is well under 100 ms; the bound
-// leaves room for a loaded test machine).
+// The tree lives in memory when /dev/shm exists, so creating it is quick.
+std::filesystem::path fast_temp_base() {
+  std::error_code ec;
+  if (std::filesystem::is_directory("/dev/shm", ec)) {
+    return "/dev/shm";
+  }
+  return std::filesystem::temp_directory_path();
+}
+
+// A scan plus resolution of a few thousand threads stays well under 100 ms
+// (the refresh runs once a second). The best of a few runs is timed so a
+// busy test machine does not make it flaky.
 TEST(ProcScanner, ThousandsOfThreadsAreFast) {
-  TempDir dir;
-  constexpr int kProcs = 200;
+  TempDir dir(fast_temp_base());
+  constexpr int kProcs = 300;
   constexpr int kThreadsPerProc = 10;
   for (int p = 0; p < kProcs; ++p) {
     int tgid = 1000 + p * 100;
@@ -166,23 +175,25 @@ TEST(ProcScanner, ThousandsOfThreadsAreFast) {
   ProcScanner scanner(dir.path().string());
   std::vector<ThreadInfo> threads;
 
-  auto start = std::chrono::steady_clock::now();
-  scanner.scan(threads);
-  auto boosts = engine.resolve(threads);
-  auto elapsed = std::chrono::steady_clock::now() - start;
+  std::vector<ResolvedBoost> boosts;
+  auto best = std::chrono::steady_clock::duration::max();
+  for (int run = 0; run < 5; ++run) {
+    auto start = std::chrono::steady_clock::now();
+    scanner.scan(threads);
+    boosts = engine.resolve(threads);
+    best = std::min(best, std::chrono::steady_clock::now() - start);
+  }
+  const auto best_us = std::chrono::duration_cast<std::chrono::microseconds>(best).count();
+  RecordProperty("scan_resolve_us", std::to_string(best_us));
 
-  RecordProperty("scan_resolve_us",
-                 std::to_string(
-                     std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
   EXPECT_EQ(threads.size(), static_cast<size_t>(kProcs * kThreadsPerProc));
   // Workers (p % 3 == 0), svc1* cgroups (p = 1, 10..19, 100..199) and p = 70.
-  EXPECT_EQ(boosts.size(), 1430U);
+  EXPECT_EQ(boosts.size(), 1760U);
   auto seventy = std::find_if(boosts.begin(), boosts.end(),
                               [](const ResolvedBoost &r) { return r.pid == 8003; });
   ASSERT_NE(seventy, boosts.end());
   EXPECT_EQ(seventy->priority, 18U);
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 250)
-      << "scan + resolve of " << threads.size() << " threads";
+  EXPECT_LT(best_us, 100000) << "scan + resolve of " << threads.size() << " threads";
 }
 
 } // namespace

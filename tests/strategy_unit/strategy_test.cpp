@@ -29,6 +29,7 @@ const std::vector<ThreadInfo> kThreads = {
 
 std::vector<int32_t> pids(const std::vector<ResolvedBoost> &boosts) {
   std::vector<int32_t> out;
+  out.reserve(boosts.size());
   for (const auto &b : boosts) {
     out.push_back(b.pid);
   }

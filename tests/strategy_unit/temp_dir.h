@@ -11,8 +11,9 @@ namespace scxx::test {
 
 class TempDir {
 public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "scxx-test-XXXXXX").string();
+  TempDir() : TempDir(std::filesystem::temp_directory_path()) {}
+  explicit TempDir(const std::filesystem::path &base) {
+    std::string tmpl = (base / "scxx-test-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) {
       throw std::runtime_error("mkdtemp failed");
     }

@@ -65,7 +65,9 @@ TEST(GthulhuPolicy, OrdersByDeadlineThenStartTimeThenPid) {
   d = pick(policy);
   EXPECT_EQ(d.pid, 1);
   EXPECT_EQ(d.vtime, 28 * kMs);
-  EXPECT_EQ(policy.min_vruntime(), 7 * kMs); // 4 + 3
+  // The clock is the largest virtual time dispatched (task 1's 24 ms), not
+  // the sum of everyone's run time.
+  EXPECT_EQ(policy.min_vruntime(), 24 * kMs);
 }
 
 TEST(GthulhuPolicy, SleepersAndNewTasksStartNearTheFloor) {
@@ -74,27 +76,49 @@ TEST(GthulhuPolicy, SleepersAndNewTasksStartNearTheFloor) {
   policy.on_queued(make_task(6));
   EXPECT_EQ(pick(policy).pid, 4); // both 20 ms, same start: lower pid
   EXPECT_EQ(pick(policy).pid, 6);
+  EXPECT_EQ(policy.min_vruntime(), 20 * kMs);
 
-  // 4 ran 100 ms: vtime 120 ms, min_vruntime 100 ms, deadline 220 ms.
+  // 4 ran 100 ms: vtime 120 ms, deadline 220 ms; dispatching it moves the
+  // clock to 120 ms.
   QueuedTask four = ran(make_task(4, 2), 0, 100 * kMs);
   four.exec_runtime = 100 * kMs;
   policy.on_queued(four);
-  // 6 slept after a 1 ms run: floor 100 - 20 = 80, vtime 80 + 1 = 81 ms;
-  // min_vruntime 101 ms.
-  policy.on_queued(ran(make_task(6, 2), 10 * kMs, 11 * kMs));
-  // New task: floor 81 ms + one slice = 101 ms.
-  policy.on_queued(make_task(5));
-
   Decision d = pick(policy);
-  EXPECT_EQ(d.pid, 6);
-  EXPECT_EQ(d.vtime, 81 * kMs);
-  d = pick(policy);
-  EXPECT_EQ(d.pid, 5);
-  EXPECT_EQ(d.vtime, 101 * kMs);
-  d = pick(policy);
   EXPECT_EQ(d.pid, 4);
   EXPECT_EQ(d.vtime, 220 * kMs);
-  EXPECT_EQ(policy.min_vruntime(), 101 * kMs);
+  EXPECT_EQ(policy.min_vruntime(), 120 * kMs);
+
+  // 6 slept at vtime 20 ms after a 1 ms run: raised to the floor 120 - 20,
+  // plus its run: 101 ms. One slice of credit, no more.
+  policy.on_queued(ran(make_task(6, 2), 10 * kMs, 11 * kMs));
+  // New task: floor 100 ms + one slice = 120 ms.
+  policy.on_queued(make_task(5));
+
+  d = pick(policy);
+  EXPECT_EQ(d.pid, 6);
+  EXPECT_EQ(d.vtime, 101 * kMs);
+  d = pick(policy);
+  EXPECT_EQ(d.pid, 5);
+  EXPECT_EQ(d.vtime, 120 * kMs);
+  EXPECT_EQ(policy.min_vruntime(), 120 * kMs);
+}
+
+TEST(GthulhuPolicy, StrategyPriorityDoublesWeightAtLevelTen) {
+  GthulhuPolicy policy(kConfig);
+  QueuedTask boosted = ran(make_task(1), 0, 10 * kMs);
+  boosted.priority = 10; // charged 50%: weight 100 counts as 200
+  QueuedTask plain = ran(make_task(2), 0, 10 * kMs);
+  policy.on_queued(boosted);
+  policy.on_queued(plain);
+  // New tasks: floor 0 + 20 ms * 100 / weight, then their run charged.
+  Decision d = pick(policy);
+  EXPECT_EQ(d.pid, 1);
+  EXPECT_EQ(d.vtime, (10 + 5) * kMs);   // 20*100/200 + 10*100/200
+  EXPECT_EQ(d.slice_ns, 2 * kMs);       // slice_min * 200 / 100
+  d = pick(policy);
+  EXPECT_EQ(d.pid, 2);
+  EXPECT_EQ(d.vtime, (20 + 10) * kMs);
+  EXPECT_EQ(d.slice_ns, 1 * kMs);
 }
 
 TEST(GthulhuPolicy, ExecRuntimeCountsUpToOneHundredSlices) {
@@ -153,17 +177,24 @@ TEST(GthulhuPolicy, FullQueueCountsOverflow) {
 TEST(GthulhuPolicy, ExitForgetsTheVirtualTime) {
   GthulhuPolicy policy(kConfig);
   policy.on_queued(make_task(1));
+  policy.on_queued(make_task(2));
   pick(policy);
-  // Ran 5 ms: vtime 25 ms, min_vruntime 5 ms.
-  policy.on_queued(ran(make_task(1, 2), 0, 5 * kMs));
-  EXPECT_EQ(pick(policy).vtime, 25 * kMs);
-  EXPECT_EQ(policy.nr_tracked(), 1U);
+  pick(policy); // both new at 20 ms
+  // 2 ran 10 ms: vtime 30 ms, which becomes the clock.
+  policy.on_queued(ran(make_task(2, 2), 0, 10 * kMs));
+  EXPECT_EQ(pick(policy).vtime, 30 * kMs);
+  // 1 comes back without having run: its remembered 20 ms (above the
+  // floor 30 - 20 = 10 ms).
+  policy.on_queued(make_task(1, 2));
+  EXPECT_EQ(pick(policy).vtime, 20 * kMs);
+  EXPECT_EQ(policy.nr_tracked(), 2U);
 
   policy.on_exiting(1);
-  EXPECT_EQ(policy.nr_tracked(), 0U);
-  // The pid comes back as a new task: floor 0 + one slice, not 25 ms.
+  EXPECT_EQ(policy.nr_tracked(), 1U);
+  // The pid comes back as a new task: floor 10 ms + one slice = 30 ms, not
+  // the 20 ms it would have had if remembered.
   policy.on_queued(make_task(1, 3));
-  EXPECT_EQ(pick(policy).vtime, 20 * kMs);
+  EXPECT_EQ(pick(policy).vtime, 30 * kMs);
 }
 
 // Gthulhu bound (all weights 100, so vslice = run time and every dispatch

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `scxx monitor` reads a live scxx: one line per interval with the counters.
+. "$(dirname "$0")/lib.sh"
+BIN=${1:?usage: $0 scxx}
+LOG=$(mktemp)
+OUT=$(mktemp)
+
+"$BIN" monitor -n 1 >/dev/null 2>&1 && fail "monitor succeeded with no scxx running"
+"$BIN" run >"$LOG" 2>&1 &
+pid=$!
+expect_attached scxx
+(hackbench -g 2 -l 300 >/dev/null &)
+"$BIN" monitor -n 3 >"$OUT" 2>&1 || { cat "$OUT"; fail "monitor failed"; }
+cat "$OUT"
+lines=$(grep -c '^queued=' "$OUT")
+[ "$lines" = 3 ] || fail "expected 3 stat lines, got $lines"
+busy=$(grep -o '^queued=[0-9]*' "$OUT" | cut -d= -f2 | sort -n | tail -1)
+[ "$busy" -gt 0 ] || fail "monitor saw no queued tasks during hackbench"
+grep -q 'pagefaults=[0-9]' "$OUT" || fail "no agent page faults reported"
+grep -q 'agent_cpu=' "$OUT" || fail "no agent CPU share reported"
+kill -INT "$pid"; wait "$pid" || fail "scxx exited with an error"
+log "PASS: monitor printed 3 live lines (max queued/interval $busy)"
