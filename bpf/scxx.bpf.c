@@ -117,10 +117,12 @@ struct {
 } dispatched SEC(".maps");
 
 struct task_ctx {
-	u64 start_ts;
-	u64 stop_ts;
+	u64 start_ts;    /* last ops.running */
+	u64 stop_ts;     /* last ops.stopping */
 	u64 exec_runtime;
 	u64 enq_cnt;
+	u64 slice_start; /* start of the current slice, refills included (watchdog) */
+	u64 vtime;       /* kernel mode: virtual time (the DSQ key is the deadline) */
 };
 
 struct {
@@ -185,7 +187,7 @@ static bool is_kernel_helper(const struct task_struct *p)
 /* Decisions submitted by the agent but not yet read by any CPU. */
 static __always_inline bool dispatches_pending(void)
 {
-	return READ_ONCE(nr_dispatch_submitted) != READ_ONCE(nr_dispatch_consumed);
+	return (s64)(READ_ONCE(nr_dispatch_submitted) - READ_ONCE(nr_dispatch_consumed)) > 0;
 }
 
 static __always_inline bool agent_has_work(void)
@@ -260,15 +262,17 @@ static void kernel_mode_enqueue(struct task_struct *p, struct task_ctx *tctx,
 				const struct scxx_task_boost *b, u64 enq_flags)
 {
 	u64 weight = boosted_weight(p, b);
-	u64 vtime = p->scx.dsq_vtime, deadline, slice, waiting;
+	u64 vtime = tctx->vtime, deadline, slice, waiting, awake;
 	s32 cpu = scx_bpf_task_cpu(p);
 
 	/* Sleepers get at most one slice of credit. */
 	if (vtime_before(vtime, vtime_now - slice_ns))
 		vtime = vtime_now - slice_ns;
-	p->scx.dsq_vtime = vtime;
-	/* Tasks that ran little since waking (interactive ones) go first. */
-	deadline = vtime + (tctx->exec_runtime < 100 * slice_ns ? tctx->exec_runtime : 100 * slice_ns);
+	tctx->vtime = vtime;
+	/* Tasks that ran little since waking (interactive ones) go first. The
+	 * deadline is only the DSQ key; the virtual time stays in tctx. */
+	awake = tctx->exec_runtime * 100 / weight;
+	deadline = vtime + (awake < 100 * slice_ns ? awake : 100 * slice_ns);
 
 	/* Slices shrink as more tasks wait, scaled by weight. */
 	waiting = scx_bpf_dsq_nr_queued(SCXX_SHARED_DSQ) + 1;
@@ -339,7 +343,9 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 	tctx->enq_cnt++;
 
 	boost = lookup_boost(p);
-	if (boost && boost->priority >= SCXX_PRIO_HEAD_MIN) {
+	/* Urgent only when waking up: a CPU-bound urgent task put back at the
+	 * head after every slice would starve its CPU's other tasks. */
+	if (boost && boost->priority >= SCXX_PRIO_HEAD_MIN && (enq_flags & SCX_ENQ_WAKEUP)) {
 		place_urgent(p, boost, enq_flags);
 		return;
 	}
@@ -420,8 +426,15 @@ static void dispatch_task(const struct scxx_dispatched_task *m, s32 this_cpu)
 			cpu = scx_bpf_task_cpu(p);
 		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 			cpu = this_cpu;
-		enq_flags = (m->flags & SCXX_DF_PREEMPT) ? SCX_ENQ_PREEMPT : SCX_ENQ_HEAD;
-		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice, enq_flags);
+		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			cpu = scx_bpf_pick_any_cpu(p->cpus_ptr, 0);
+		if (cpu < 0) { /* affinity changing under us: let any CPU take it */
+			cpu = SCXX_CPU_ANY;
+			scx_bpf_dsq_insert_vtime(p, SCXX_SHARED_DSQ, slice, m->vtime, 0);
+		} else {
+			enq_flags = (m->flags & SCXX_DF_PREEMPT) ? SCX_ENQ_PREEMPT : SCX_ENQ_HEAD;
+			scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice, enq_flags);
+		}
 	} else {
 		dsq = cpu == SCXX_CPU_ANY ? SCXX_SHARED_DSQ : (u64)cpu;
 		scx_bpf_dsq_insert_vtime(p, dsq, slice, m->vtime, 0);
@@ -465,9 +478,17 @@ void SCXX_OPS(scxx_dispatch, s32 cpu, struct task_struct *prev)
 	if (scx_bpf_dsq_move_to_local(SCXX_SHARED_DSQ))
 		return;
 	/* Nothing else to run: let the previous task go on, only briefly while
-	 * the agent still holds tasks (their decisions are on the way). */
-	if (prev && (prev->scx.flags & SCX_TASK_QUEUED))
+	 * the agent still holds tasks (their decisions are on the way). Not
+	 * when urgent decisions wait in the local DSQ: a refill would keep
+	 * prev on the CPU ahead of them. */
+	if (prev && (prev->scx.flags & SCX_TASK_QUEUED) &&
+	    scx_bpf_dsq_nr_queued(SCX_DSQ_LOCAL) == 0) {
+		struct task_ctx *tctx = lookup_task_ctx(prev);
+
 		prev->scx.slice = !kernel_mode && agent_has_work() ? slice_min_ns : slice_ns;
+		if (tctx)
+			tctx->slice_start = bpf_ktime_get_ns();
+	}
 }
 
 void SCXX_OPS(scxx_runnable, struct task_struct *p, u64 enq_flags)
@@ -489,12 +510,14 @@ void SCXX_OPS(scxx_running, struct task_struct *p)
 	__sync_fetch_and_add(&nr_running, 1);
 	if (is_agent(p))
 		WRITE_ONCE(usersched_last_run_at, now);
-	if (tctx)
+	if (tctx) {
 		tctx->start_ts = now;
+		tctx->slice_start = now;
+	}
 	if (cpu >= 0 && cpu < MAX_CPUS)
 		running_priority[cpu & (MAX_CPUS - 1)] = boost ? boost->priority : 0;
-	if (kernel_mode && vtime_before(vtime_now, p->scx.dsq_vtime))
-		vtime_now = p->scx.dsq_vtime;
+	if (kernel_mode && tctx && vtime_before(vtime_now, tctx->vtime))
+		vtime_now = tctx->vtime;
 }
 
 void SCXX_OPS(scxx_stopping, struct task_struct *p, bool runnable)
@@ -509,10 +532,13 @@ void SCXX_OPS(scxx_stopping, struct task_struct *p, bool runnable)
 	tctx->stop_ts = now;
 	ran = now - tctx->start_ts;
 	tctx->exec_runtime += ran;
-	/* Orders the shared DSQ (kernel mode, congestion fallback): run time
-	 * scaled by the (strategy-raised) weight. */
+	/* Virtual time: run time scaled by the (strategy-raised) weight. In
+	 * user mode it only orders the shared DSQ when the ring is full. */
 	boost = lookup_boost(p);
-	p->scx.dsq_vtime += ran * 100 / boosted_weight(p, boost);
+	if (kernel_mode)
+		tctx->vtime += ran * 100 / boosted_weight(p, boost);
+	else
+		p->scx.dsq_vtime += ran * 100 / boosted_weight(p, boost);
 }
 
 void SCXX_OPS(scxx_tick, struct task_struct *p)
@@ -520,12 +546,19 @@ void SCXX_OPS(scxx_tick, struct task_struct *p)
 	struct task_ctx *tctx;
 	u64 now = bpf_ktime_get_ns();
 
-	if (is_agent(p))
+	if (is_agent(p)) {
+		/* Running counts as alive, not only starting to run. */
+		WRITE_ONCE(usersched_last_run_at, now);
 		return;
-	/* Watchdog: nobody keeps a CPU longer than max_run_ns. */
+	}
+	/* Watchdog: nobody keeps a CPU longer than max_run_ns while others
+	 * wait (alone, a task may run on). */
 	tctx = lookup_task_ctx(p);
-	if (max_run_ns && tctx && now - tctx->start_ts > max_run_ns) {
+	if (max_run_ns && tctx && now - tctx->slice_start > max_run_ns &&
+	    (scx_bpf_dsq_nr_queued(SCXX_SHARED_DSQ) > 0 ||
+	     scx_bpf_dsq_nr_queued(scx_bpf_task_cpu(p)) > 0 || agent_has_work())) {
 		p->scx.slice = 0;
+		tctx->slice_start = now;
 		__sync_fetch_and_add(&nr_watchdog_preemptions, 1);
 		return;
 	}
@@ -546,7 +579,11 @@ void SCXX_OPS(scxx_update_idle, s32 cpu, bool idle)
 
 void SCXX_OPS(scxx_enable, struct task_struct *p)
 {
+	struct task_ctx *tctx = lookup_task_ctx(p);
+
 	p->scx.dsq_vtime = vtime_now;
+	if (tctx)
+		tctx->vtime = vtime_now;
 }
 
 s32 SCXX_OPS(scxx_init_task, struct task_struct *p, struct scx_init_task_args *args)

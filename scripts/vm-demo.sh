@@ -1,22 +1,37 @@
 #!/usr/bin/env bash
-# Runs inside the VM (see scripts/demo.sh): scxx with live stats while a demo
-# workload runs, then a clean stop.
+# Runs inside the VM (see scripts/demo.sh): scxx with the given policy while
+# a demo workload runs, its live state shown by `scxx monitor`, then a clean
+# stop with the exit reason and totals.
 set -euo pipefail
 BIN=$1 SECS=$2 POLICY=$3
+LOG=$(mktemp)
 echo "[demo] kernel $(uname -r), $(nproc) CPUs, sched_ext state: $(cat /sys/kernel/sched_ext/state)"
-"$BIN" run --policy "$POLICY" --stats 1 &
+if [ "$POLICY" = kernel ]; then
+    "$BIN" run --kernel-mode >"$LOG" 2>&1 &
+else
+    "$BIN" run --policy "$POLICY" >"$LOG" 2>&1 &
+fi
 pid=$!
 for _ in $(seq 100); do
     [ "$(cat /sys/kernel/sched_ext/state)" = enabled ] && break
     sleep 0.1
 done
+cat "$LOG"
 echo "[demo] sched_ext state: $(cat /sys/kernel/sched_ext/state), ops: $(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)"
+echo "[demo] workload: stress-ng --cpu $(nproc) --switch 1, hackbench in a loop, for ${SECS}s"
 stress-ng --cpu "$(nproc)" --switch 1 --timeout "${SECS}s" --quiet &
-end=$((SECONDS + SECS))
-while [ $SECONDS -lt $end ]; do
-    hackbench -g 2 -l 200 | sed 's/^/[hackbench] /' | grep -i time || true
-done
-wait %2 2>/dev/null || true
+stress=$!
+(
+    end=$((SECONDS + SECS))
+    while [ $SECONDS -lt $end ]; do
+        hackbench -g 2 -l 200 | grep -i '^time' | sed 's/^/[hackbench] /' || true
+    done
+) &
+bench=$!
+echo "[demo] scxx monitor (per second; counts are per interval):"
+"$BIN" monitor --count "$SECS"
+wait "$stress" "$bench" || true
 kill -INT "$pid"
-wait "$pid"
+wait "$pid" || true
+tail -n +2 "$LOG"
 echo "[demo] sched_ext state after stop: $(cat /sys/kernel/sched_ext/state)"

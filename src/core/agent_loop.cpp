@@ -11,7 +11,7 @@ uint64_t monotonic_ns() {
 }
 } // namespace
 
-bool AgentLoop::step() {
+AgentLoop::StepResult AgentLoop::step() {
   const size_t n = backend_.dequeue(batch_);
   uint64_t exits = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -48,16 +48,27 @@ bool AgentLoop::step() {
   if (full) {
     dispatch_full_.fetch_add(1, std::memory_order_relaxed);
   }
-  return n != 0 || sent != 0;
+  if (full && n == 0 && sent == 0) {
+    return StepResult::kChannelFull;
+  }
+  return n != 0 || sent != 0 ? StepResult::kMoved : StepResult::kIdle;
 }
 
 void AgentLoop::run(const std::atomic<bool> &stop) {
   while (!stop.load(std::memory_order_relaxed) && !backend_.exited()) {
-    if (!step()) {
+    switch (step()) {
+    case StepResult::kMoved:
+      break;
+    case StepResult::kIdle:
       // Nothing moved: block on the ring. Our CPU goes through dispatch
       // meanwhile, which drains the decisions just sent.
       sleeps_.fetch_add(1, std::memory_order_relaxed);
       backend_.wait_for_work(kIdleTimeoutMs);
+      break;
+    case StepResult::kChannelFull:
+      // The kernel drains the channel when CPUs dispatch: give it a moment.
+      backend_.wait_for_work(kFullBackoffMs);
+      break;
     }
   }
 }

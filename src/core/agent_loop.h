@@ -26,13 +26,16 @@ public:
   static constexpr size_t kBatch = 512; // matches the kernel's dispatch batch
   // How long to sleep when idle: only a bound, the ring wakes the loop.
   static constexpr int kIdleTimeoutMs = 100;
+  // How long to back off when the dispatch channel is full.
+  static constexpr int kFullBackoffMs = 1;
 
   AgentLoop(Backend &backend, Policy &policy) : backend_(backend), policy_(policy) {}
 
   // Runs until `stop` becomes true or the scheduler exits.
   void run(const std::atomic<bool> &stop);
-  // One iteration without sleeping; returns true if it moved any task.
-  bool step();
+  enum class StepResult { kIdle, kMoved, kChannelFull };
+  // One iteration without sleeping.
+  StepResult step();
 
   // Counters may be read from another thread while run() goes on.
   [[nodiscard]] AgentLoopCounters counters() const;
@@ -41,8 +44,8 @@ private:
   Backend &backend_;
   Policy &policy_;
   std::array<QueuedTask, kBatch> batch_{};
-  std::atomic<uint64_t> iterations_{0}, tasks_received_{0}, exits_received_{0},
-      decisions_sent_{0}, dispatch_full_{0}, sleeps_{0};
+  std::atomic<uint64_t> iterations_{0}, tasks_received_{0}, exits_received_{0}, decisions_sent_{0},
+      dispatch_full_{0}, sleeps_{0};
 };
 
 } // namespace scxx

@@ -172,14 +172,14 @@ bool BpfScheduler::dispatch(const Decision &decision) {
   const scxx_dispatched_task msg = to_wire(decision);
   std::memcpy(slot, &msg, sizeof(msg));
   user_ring_buffer__submit(dispatched_, slot);
-  ++nr_submitted_;
+  // Published at once: BPF compares it with what it consumed to know
+  // whether decisions wait (ops.update_idle), so it must never lag.
+  __atomic_store_n(&skel_->bss->nr_dispatch_submitted, ++nr_submitted_, __ATOMIC_RELEASE);
   return true;
 }
 
 void BpfScheduler::notify_complete(uint64_t nr_pending) {
-  auto *bss = skel_->bss;
-  __atomic_store_n(&bss->nr_scheduled, nr_pending, __ATOMIC_RELAXED);
-  __atomic_store_n(&bss->nr_dispatch_submitted, nr_submitted_, __ATOMIC_RELEASE);
+  __atomic_store_n(&skel_->bss->nr_scheduled, nr_pending, __ATOMIC_RELAXED);
 }
 
 bool BpfScheduler::wait_for_work(int timeout_ms) {
@@ -187,7 +187,9 @@ bool BpfScheduler::wait_for_work(int timeout_ms) {
   return poll(&pfd, 1, timeout_ms) > 0;
 }
 
-bool BpfScheduler::exited() const { return volatile_read(skel_->bss->exit_info.valid) != 0; }
+bool BpfScheduler::exited() const {
+  return volatile_read(skel_->bss->exit_info.valid) != 0;
+}
 
 int BpfScheduler::run_syscall_prog(int prog_fd, void *arg, uint32_t size) const {
   // SYSCALL programs need ctx_size_in as well as ctx_in, or the run fails.
@@ -205,7 +207,8 @@ int BpfScheduler::select_cpu(int32_t pid, int32_t prev_cpu, uint64_t flags) {
 
 int64_t BpfScheduler::test_produce(uint32_t count, int32_t pid_base) {
   scxx_channel_test_arg arg{count, pid_base, 0};
-  const int rc = run_syscall_prog(bpf_program__fd(skel_->progs.scxx_test_produce), &arg, sizeof(arg));
+  const int rc =
+      run_syscall_prog(bpf_program__fd(skel_->progs.scxx_test_produce), &arg, sizeof(arg));
   return rc < 0 ? rc : static_cast<int64_t>(arg.result);
 }
 
@@ -234,8 +237,7 @@ void BpfScheduler::set_boost(int32_t pid, uint32_t priority, uint64_t slice_ns) 
 }
 
 void BpfScheduler::clear_boost(int32_t pid) {
-  if (bpf_map__delete_elem(skel_->maps.task_boosts, &pid, sizeof(pid), 0) != 0 &&
-      errno != ENOENT) {
+  if (bpf_map__delete_elem(skel_->maps.task_boosts, &pid, sizeof(pid), 0) != 0 && errno != ENOENT) {
     throw Error(errno_message("clearing the priority of pid " + std::to_string(pid), errno));
   }
 }

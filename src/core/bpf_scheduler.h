@@ -21,11 +21,11 @@ namespace scxx {
 struct SchedulerOptions {
   uint64_t slice_ns = 20ULL * 1000 * 1000; // default slice for decisions with slice 0
   uint64_t heartbeat_ns = 100ULL * 1000 * 1000;
-  bool partial = false;      // only tasks switched to SCHED_EXT are scheduled
-  bool builtin_idle = false; // waking tasks that find an idle CPU skip the agent
-  bool debug = false;        // echo libbpf's messages
-  bool kernel_mode = false;  // decide in BPF; the agent loop is not used
-  uint64_t slice_min_ns = 1000ULL * 1000; // kernel mode: shortest slice
+  bool partial = false;                       // only tasks switched to SCHED_EXT are scheduled
+  bool builtin_idle = false;                  // waking tasks that find an idle CPU skip the agent
+  bool debug = false;                         // echo libbpf's messages
+  bool kernel_mode = false;                   // decide in BPF; the agent loop is not used
+  uint64_t slice_min_ns = 1000ULL * 1000;     // kernel mode: shortest slice
   uint64_t max_run_ns = 500ULL * 1000 * 1000; // tick watchdog, 0 = off
   // Load only the maps and SYSCALL programs: for kernels without sched_ext
   // (the host-bpf tests and the channel benchmark). attach() is refused.

@@ -17,7 +17,9 @@ constexpr int kExitErrorBpf = 1025;
 constexpr int kExitErrorStall = 1026;
 constexpr uint64_t kEcodeActRestart = 1ULL << 48;
 
-std::string bounded(const char *s, size_t cap) { return {s, strnlen(s, cap)}; }
+std::string bounded(const char *s, size_t cap) {
+  return {s, strnlen(s, cap)};
+}
 } // namespace
 
 std::string exit_kind_name(int kind) {
@@ -59,6 +61,8 @@ bool exit_requests_restart(const scxx_exit_info &info) {
   return info.valid != 0 && (static_cast<uint64_t>(info.exit_code) & kEcodeActRestart) != 0;
 }
 
-bool exit_is_error(const scxx_exit_info &info) { return info.valid != 0 && info.kind >= kExitError; }
+bool exit_is_error(const scxx_exit_info &info) {
+  return info.valid != 0 && info.kind >= kExitError;
+}
 
 } // namespace scxx

@@ -30,9 +30,9 @@ constexpr const char *kCompactSysctl = "/proc/sys/vm/compact_unevictable_allowed
 // already-present pages instead of faulting in new ones (and keep working
 // under forbid_new_anonymous_mmaps()).
 void reserve_heap(size_t bytes) {
-  mallopt(M_ARENA_MAX, 1);        // no per-thread arenas (they are mmapped)
-  mallopt(M_MMAP_MAX, 0);         // large blocks from the heap too
-  mallopt(M_TRIM_THRESHOLD, -1);  // never give heap pages back
+  mallopt(M_ARENA_MAX, 1);       // no per-thread arenas (they are mmapped)
+  mallopt(M_MMAP_MAX, 0);        // large blocks from the heap too
+  mallopt(M_TRIM_THRESHOLD, -1); // never give heap pages back
   mallopt(M_TOP_PAD, 1 << 20);
   void *block = malloc(bytes);
   if (block != nullptr) {
@@ -82,8 +82,13 @@ void forbid_new_anonymous_mmaps() {
   }
   int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1); // all threads
   if (rc == 0) {
+    // Private anonymous memory only (what allocators and thread stacks
+    // use); shared anonymous maps stay allowed, libbpf needs them to
+    // reload the scheduler after a CPU hotplug.
+    constexpr auto kMask = static_cast<scmp_datum_t>(MAP_ANONYMOUS | MAP_PRIVATE | MAP_SHARED);
+    constexpr auto kPrivateAnon = static_cast<scmp_datum_t>(MAP_ANONYMOUS | MAP_PRIVATE);
     rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mmap), 1,
-                          SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS));
+                          SCMP_A3(SCMP_CMP_MASKED_EQ, kMask, kPrivateAnon));
   }
   if (rc == 0) {
     rc = seccomp_load(ctx);

@@ -27,8 +27,9 @@ private:
   std::string warnings_;
 };
 
-// Makes every later anonymous mmap of this process fail with EPERM, so an
-// allocation that would need fresh (faulting) memory fails loudly instead.
+// Makes every later private anonymous mmap of this process fail with EPERM,
+// so an allocation that would need fresh (faulting) memory fails loudly
+// instead. Shared anonymous maps (libbpf's global-data maps) stay allowed.
 // Call after all threads and memory pools exist. Throws on failure.
 void forbid_new_anonymous_mmaps();
 

@@ -21,7 +21,9 @@ std::optional<std::string> read_first_line(const std::string &path) {
 
 } // namespace
 
-bool sched_ext_supported() { return std::filesystem::exists(kSchedExtDir); }
+bool sched_ext_supported() {
+  return std::filesystem::exists(kSchedExtDir);
+}
 
 std::optional<std::string> sched_ext_state() {
   return read_first_line(std::string(kSchedExtDir) + "/state");

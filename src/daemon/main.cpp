@@ -72,9 +72,10 @@ int main(int argc, char **argv) {
     known.emplace_back(n);
   }
   std::string config_file;
-  run_cmd->add_option("-c,--config", config_file,
-                      "YAML configuration file (see `scxx config --explain`); options given "
-                      "on the command line override it")
+  run_cmd
+      ->add_option("-c,--config", config_file,
+                   "YAML configuration file (see `scxx config --explain`); options given "
+                   "on the command line override it")
       ->check(CLI::ExistingFile);
   run_cmd->add_option("-p,--policy", run.policy, "user-space policy: " + names)
       ->check(CLI::IsMember(known))
@@ -90,8 +91,9 @@ int main(int argc, char **argv) {
                     "a waking task that finds an idle CPU runs there without the agent");
   run_cmd->add_flag("-k,--kernel-mode", run.kernel_mode,
                     "decide in BPF with the deadline policy (no user-space round trip)");
-  run_cmd->add_option("--max-run-ms", run.max_run_ms,
-                      "tick watchdog: preempt a task running longer than this (0: off)")
+  run_cmd
+      ->add_option("--max-run-ms", run.max_run_ms,
+                   "tick watchdog: preempt a task running longer than this (0: off)")
       ->check(CLI::Range(0, 60000))
       ->default_str(std::to_string(run.max_run_ms));
   run_cmd->add_option("--stats", run.stats_interval_s, "print live statistics every SECS (0: off)")
@@ -147,7 +149,8 @@ int main(int argc, char **argv) {
       apply_config(scxx::load_config_file(config_file), *run_cmd, run);
     }
     if (run.slice_min_us > run.slice_us) {
-      std::fprintf(stderr, "scxx: the minimum slice (%llu us) must not exceed the slice (%llu us)\n",
+      std::fprintf(stderr,
+                   "scxx: the minimum slice (%llu us) must not exceed the slice (%llu us)\n",
                    static_cast<unsigned long long>(run.slice_min_us),
                    static_cast<unsigned long long>(run.slice_us));
       return 2;

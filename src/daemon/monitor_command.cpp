@@ -8,7 +8,9 @@
 #include <bpf/bpf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -16,6 +18,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace scxx {
 namespace {
@@ -47,10 +50,20 @@ private:
   int fd_;
 };
 
-// The newest map named scxx_sch.<section> whose value has `size` bytes.
-std::optional<Fd> find_map(const char *section, size_t size) {
+// A global-data map of the running scxx: its fd and value size. The map's
+// value can differ in size from the skeleton's struct (static variables
+// are in the map but not in the skeleton; padding), so reads go through a
+// buffer of the map's own size.
+struct GlobalMap {
+  Fd fd;
+  size_t value_size = 0;
+};
+
+// The newest map named scxx_sch.<section> whose value holds at least
+// `min_size` bytes (ids grow: the last match is the newest).
+std::optional<GlobalMap> find_map(const char *section, size_t min_size) {
   const std::string want = std::string(kMapPrefix) + section;
-  std::optional<Fd> found;
+  std::optional<GlobalMap> found;
   __u32 id = 0;
   while (bpf_map_get_next_id(id, &id) == 0) {
     Fd fd(bpf_map_get_fd_by_id(id));
@@ -60,16 +73,21 @@ std::optional<Fd> find_map(const char *section, size_t size) {
     bpf_map_info info{};
     __u32 len = sizeof(info);
     if (bpf_map_get_info_by_fd(fd.get(), &info, &len) == 0 && want == info.name &&
-        info.value_size == size) {
-      found = std::move(fd); // ids grow: the last match is the newest
+        info.value_size >= min_size) {
+      found = GlobalMap{std::move(fd), info.value_size};
     }
   }
   return found;
 }
 
-template <typename T> bool read_map(const Fd &fd, T &out) {
+template <typename T> bool read_map(const GlobalMap &map, T &out) {
+  std::vector<unsigned char> buf(map.value_size);
   const __u32 key = 0;
-  return bpf_map_lookup_elem(fd.get(), &key, &out) == 0;
+  if (bpf_map_lookup_elem(map.fd.get(), &key, buf.data()) != 0) {
+    return false;
+  }
+  std::memcpy(&out, buf.data(), std::min(sizeof(T), buf.size()));
+  return true;
 }
 
 struct ProcStat {
@@ -117,8 +135,9 @@ int run_monitor(const MonitorOptions &options) {
     std::fprintf(stderr, "scxx monitor: reading BPF maps needs root\n");
     return 1;
   }
-  auto bss_fd = find_map("bss", sizeof(Bss));
-  auto ro_fd = find_map("rodata", sizeof(Rodata));
+  // Every field the monitor reads lies before these offsets.
+  auto bss_fd = find_map("bss", offsetof(Bss, exit_info) + sizeof(Bss::exit_info));
+  auto ro_fd = find_map("rodata", offsetof(Rodata, kernel_mode) + sizeof(Rodata::kernel_mode));
   if (!bss_fd || !ro_fd) {
     std::fprintf(stderr, "scxx monitor: no running scxx found (no scxx BPF maps loaded; "
                          "start one with `scxx run`)\n");
@@ -151,7 +170,7 @@ int run_monitor(const MonitorOptions &options) {
     long faults = -1;
     if (stat_now && stat_before) {
       cpu_pct = 100.0 * (stat_now->cpu_s - stat_before->cpu_s) / wall;
-      faults = stat_now->minflt + stat_now->majflt;
+      faults = (stat_now->minflt + stat_now->majflt) - (stat_before->minflt + stat_before->majflt);
     }
     std::printf("queued=%llu user=%llu kernel=%llu congested=%llu bounced=%llu cancelled=%llu "
                 "failed=%llu held=%llu pagefaults=%ld agent_cpu=%.1f%%%s\n",

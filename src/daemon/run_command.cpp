@@ -36,6 +36,7 @@ struct Live {
   BpfScheduler *sched = nullptr;
   bool reloaded = false; // boosts must be pushed again
   const AgentLoop *loop = nullptr;
+  const Policy *policy = nullptr;
   PageFaults faults_at_attach;
 };
 
@@ -56,6 +57,7 @@ void print_stats_until(const std::atomic<bool> &stop, Live &live, double interva
     s.elapsed_s = seconds_since(start);
     s.sched = live.sched->stats();
     s.loop = live.loop->counters();
+    s.policy_overflow = live.policy->nr_overflow();
     const PageFaults now = process_page_faults();
     s.faults = {now.minor - live.faults_at_attach.minor, now.major - live.faults_at_attach.major};
     const double cpu = process_cpu_seconds();
@@ -118,6 +120,21 @@ int run_scheduler(const RunOptions &options) {
     return 2;
   }
 
+  // Locked and pre-faulted before any thread exists, so every thread
+  // allocates from the one locked heap (MemoryLock sets the allocator up).
+  std::optional<MemoryLock> memory_lock;
+  try {
+    if (options.lock_memory) {
+      memory_lock.emplace();
+      if (!memory_lock->warnings().empty()) {
+        std::fprintf(stderr, "[scxx] warning: %s\n", memory_lock->warnings().c_str());
+      }
+    }
+  } catch (const Error &e) {
+    std::fprintf(stderr, "scxx: %s\n", e.what());
+    return e.exit_code();
+  }
+
   // Signals go to one thread that only sets the stop flag.
   sigset_t mask;
   sigemptyset(&mask);
@@ -127,24 +144,33 @@ int run_scheduler(const RunOptions &options) {
   std::atomic<bool> stop{false};
   Live live;
   const auto start = Clock::now();
+  // Under the mutex, so a thread between checking `stop` and waiting
+  // cannot miss the wake-up.
+  const auto request_stop = [&] {
+    {
+      const std::lock_guard lock(live.mutex);
+      stop = true;
+    }
+    live.wake.notify_all();
+  };
 
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&mask, &sig);
-    std::printf("[scxx] signal %d: detaching\n", sig);
-    std::fflush(stdout);
-    stop = true;
-    live.wake.notify_all();
+    if (!stop.load()) {
+      std::printf("[scxx] signal %d: detaching\n", sig);
+      std::fflush(stdout);
+    }
+    request_stop();
   });
   std::thread stats_thread;
   if (options.stats_interval_s > 0) {
-    stats_thread = std::thread(
-        [&] { print_stats_until(stop, live, options.stats_interval_s, start); });
+    stats_thread =
+        std::thread([&] { print_stats_until(stop, live, options.stats_interval_s, start); });
   }
   std::thread strategy_thread;
   if (!options.strategies.empty()) {
-    strategy_thread =
-        std::thread([&] { apply_strategies_until(stop, live, options.strategies); });
+    strategy_thread = std::thread([&] { apply_strategies_until(stop, live, options.strategies); });
   }
   std::thread timer_thread;
   if (options.duration_s > 0) {
@@ -158,13 +184,6 @@ int run_scheduler(const RunOptions &options) {
 
   int status = 0;
   try {
-    std::optional<MemoryLock> memory_lock;
-    if (options.lock_memory) {
-      memory_lock.emplace();
-      if (!memory_lock->warnings().empty()) {
-        std::fprintf(stderr, "[scxx] warning: %s\n", memory_lock->warnings().c_str());
-      }
-    }
     bool mmap_forbidden = false;
     for (int generation = 0;; ++generation) {
       SchedulerOptions sched_options;
@@ -187,6 +206,7 @@ int run_scheduler(const RunOptions &options) {
         const std::lock_guard lock(live.mutex);
         live.sched = &sched;
         live.loop = &loop;
+        live.policy = policy.get();
         live.faults_at_attach = process_page_faults();
         live.reloaded = true;
       }
@@ -212,6 +232,7 @@ int run_scheduler(const RunOptions &options) {
         const std::lock_guard lock(live.mutex);
         live.sched = nullptr;
         live.loop = nullptr;
+        live.policy = nullptr;
       }
       sched.detach();
       const scxx_exit_info info = sched.exit_info();
@@ -242,8 +263,7 @@ int run_scheduler(const RunOptions &options) {
     status = 1;
   }
 
-  stop = true;
-  live.wake.notify_all();
+  request_stop();
   pthread_kill(signal_thread.native_handle(), SIGTERM); // release sigwait
   signal_thread.join();
   if (stats_thread.joinable()) {

@@ -16,13 +16,13 @@ struct RunOptions {
   uint64_t slice_min_us = 1000;
   bool partial = false;
   bool builtin_idle = false;
-  bool kernel_mode = false;    // decide in BPF, no user-space round trip
-  uint64_t max_run_ms = 500;   // tick watchdog, 0 = off
+  bool kernel_mode = false;  // decide in BPF, no user-space round trip
+  uint64_t max_run_ms = 500; // tick watchdog, 0 = off
   bool debug = false;
   bool lock_memory = true;
   bool forbid_mmap = false;
-  double stats_interval_s = 0; // 0: no live stats
-  double duration_s = 0;       // 0: until SIGINT/SIGTERM
+  double stats_interval_s = 0;          // 0: no live stats
+  double duration_s = 0;                // 0: until SIGINT/SIGTERM
   std::vector<StrategyRule> strategies; // resolved against /proc once a second
 };
 

@@ -9,7 +9,7 @@ std::string format_stats_line(const StatsSample &s) {
   std::snprintf(line, sizeof(line),
                 "[scxx] t=%.0fs queued=%llu user=%llu kernel=%llu cancelled=%llu bounced=%llu "
                 "failed=%llu congested=%llu held=%llu running=%llu heartbeats=%llu "
-                "pf_minor=%ld pf_major=%ld agent_cpu=%.1f%%",
+                "pf_minor=%ld pf_major=%ld agent_cpu=%.1f%% overflow=%llu",
                 s.elapsed_s, static_cast<unsigned long long>(s.sched.nr_queued),
                 static_cast<unsigned long long>(s.sched.nr_user_dispatches),
                 static_cast<unsigned long long>(s.sched.nr_kernel_dispatches),
@@ -20,7 +20,8 @@ std::string format_stats_line(const StatsSample &s) {
                 static_cast<unsigned long long>(s.sched.nr_scheduled),
                 static_cast<unsigned long long>(s.sched.nr_running),
                 static_cast<unsigned long long>(s.sched.nr_heartbeat_wakeups), s.faults.minor,
-                s.faults.major, s.agent_cpu_pct);
+                s.faults.major, s.agent_cpu_pct,
+                static_cast<unsigned long long>(s.policy_overflow));
   return line;
 }
 

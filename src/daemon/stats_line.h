@@ -13,8 +13,9 @@ struct StatsSample {
   double elapsed_s = 0;
   SchedulerStats sched;
   AgentLoopCounters loop;
-  PageFaults faults;      // since the scheduler attached
-  double agent_cpu_pct = 0; // of one CPU, over the last interval
+  PageFaults faults;            // since the scheduler attached
+  double agent_cpu_pct = 0;     // of one CPU, over the last interval
+  uint64_t policy_overflow = 0; // tasks the policy had no room for (must stay 0)
 };
 
 std::string format_stats_line(const StatsSample &s);

@@ -97,7 +97,8 @@ int main(int argc, char **argv) {
   double duration = 0;
   unsigned slice_us = 20000;
   bool verbose = false;
-  app.add_option("-d,--duration", duration, "detach after this many seconds (0: run until signalled)")
+  app.add_option("-d,--duration", duration,
+                 "detach after this many seconds (0: run until signalled)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("-s,--slice-us", slice_us, "time slice in microseconds")
       ->check(CLI::Range(100U, 1000000U));

@@ -21,18 +21,18 @@ inline constexpr uint64_t kWeightDefault = 100;
 struct QueuedTask {
   int32_t pid = 0;
   int32_t tgid = 0;
-  int32_t cpu = 0;                // CPU the kernel suggests (select_cpu) or last ran on
-  uint32_t nr_cpus_allowed = 0;   // size of the task's affinity mask
-  uint64_t flags = 0;             // enqueue flags (kQueuedWakeup, ...)
-  uint64_t start_ts = 0;          // ns, when it last started running
-  uint64_t stop_ts = 0;           // ns, when it last stopped running
-  uint64_t exec_runtime = 0;      // ns run since it last slept
+  int32_t cpu = 0;              // CPU the kernel suggests (select_cpu) or last ran on
+  uint32_t nr_cpus_allowed = 0; // size of the task's affinity mask
+  uint64_t flags = 0;           // enqueue flags (kQueuedWakeup, ...)
+  uint64_t start_ts = 0;        // ns, when it last started running
+  uint64_t stop_ts = 0;         // ns, when it last stopped running
+  uint64_t exec_runtime = 0;    // ns run since it last slept
   uint64_t weight = kWeightDefault;
-  uint64_t vtime = 0;             // kernel's dsq_vtime for the task
-  uint64_t enq_cnt = 0;           // enqueue generation, echoed in the decision
-  std::array<char, 16> comm{};    // command name, NUL padded
-  uint32_t priority = 0;          // strategy priority 0..20 (0: none), see bpf/intf.h
-  uint64_t boost_slice_ns = 0;    // strategy slice, 0: none
+  uint64_t vtime = 0;          // kernel's dsq_vtime for the task
+  uint64_t enq_cnt = 0;        // enqueue generation, echoed in the decision
+  std::array<char, 16> comm{}; // command name, NUL padded
+  uint32_t priority = 0;       // strategy priority 0..20 (0: none), see bpf/intf.h
+  uint64_t boost_slice_ns = 0; // strategy slice, 0: none
 
   [[nodiscard]] std::string_view comm_view() const {
     size_t n = 0;

@@ -20,9 +20,10 @@ TEST(StatsLine, NamesEveryCounter) {
   s.sched.nr_heartbeat_wakeups = 10;
   s.faults = {11, 12};
   s.agent_cpu_pct = 1.25;
+  s.policy_overflow = 13;
   EXPECT_EQ(format_stats_line(s),
             "[scxx] t=12s queued=1 user=2 kernel=3 cancelled=4 bounced=5 failed=6 congested=7 "
-            "held=8 running=9 heartbeats=10 pf_minor=11 pf_major=12 agent_cpu=1.2%");
+            "held=8 running=9 heartbeats=10 pf_minor=11 pf_major=12 agent_cpu=1.2% overflow=13");
 }
 
 } // namespace

@@ -160,7 +160,7 @@ TEST_F(ChannelTest, AgentLoopCarriesTasksThroughThePolicyAndBack) {
   auto policy = make_policy("fifo", PolicyConfig{});
   AgentLoop loop(*sched_, *policy);
   ASSERT_EQ(sched_->test_produce(300, 2000), 300);
-  while (loop.step()) {
+  while (loop.step() == AgentLoop::StepResult::kMoved) {
   }
   const AgentLoopCounters c = loop.counters();
   EXPECT_EQ(c.tasks_received, 300U);

@@ -113,8 +113,8 @@ TEST(GthulhuPolicy, StrategyPriorityDoublesWeightAtLevelTen) {
   // New tasks: floor 0 + 20 ms * 100 / weight, then their run charged.
   Decision d = pick(policy);
   EXPECT_EQ(d.pid, 1);
-  EXPECT_EQ(d.vtime, (10 + 5) * kMs);   // 20*100/200 + 10*100/200
-  EXPECT_EQ(d.slice_ns, 2 * kMs);       // slice_min * 200 / 100
+  EXPECT_EQ(d.vtime, (10 + 5) * kMs); // 20*100/200 + 10*100/200
+  EXPECT_EQ(d.slice_ns, 2 * kMs);     // slice_min * 200 / 100
   d = pick(policy);
   EXPECT_EQ(d.pid, 2);
   EXPECT_EQ(d.vtime, (20 + 10) * kMs);

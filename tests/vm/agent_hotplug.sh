@@ -7,7 +7,8 @@ LOG=$(mktemp)
 CPU=/sys/devices/system/cpu/cpu1/online
 [ -w "$CPU" ] || skip "cpu1 cannot be taken offline here (needs >= 2 CPUs)"
 
-"$BIN" run --stats 1 >"$LOG" 2>&1 &
+# --forbid-mmap: the reload must work under the seccomp filter too.
+"$BIN" run --stats 1 --forbid-mmap >"$LOG" 2>&1 &
 pid=$!
 expect_attached scxx
 

@@ -4,8 +4,8 @@
 #include "core/bpf_scheduler.h"
 #include "core/sched_ext_sysfs.h"
 #include "intf.h"
-#include "scxx_sched.skel.h"
 #include "policy/policy_factory.h"
+#include "scxx_sched.skel.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
