@@ -70,9 +70,12 @@ void print_stats_until(const std::atomic<bool> &stop, Live &live, double interva
   }
 }
 
-// Once a second: resolve the strategy rules against /proc and push what
-// changed into the scheduler's task_boosts map. New matching processes are
-// picked up within a second.
+// Twice a second: resolve the strategy rules against /proc and push what
+// changed into the scheduler's task_boosts map, so a new matching process
+// is picked up within a second (a scan of a few thousand threads takes
+// milliseconds).
+constexpr auto kStrategyScanPeriod = std::chrono::milliseconds(500);
+
 void apply_strategies_until(const std::atomic<bool> &stop, Live &live,
                             const std::vector<StrategyRule> &rules) {
   BoostTracker tracker(StrategyEngine(rules), ProcScanner("/proc"));
@@ -101,7 +104,7 @@ void apply_strategies_until(const std::atomic<bool> &stop, Live &live,
         tracker.reset();
       }
     }
-    live.wake.wait_for(lock, std::chrono::seconds(1));
+    live.wake.wait_for(lock, kStrategyScanPeriod);
   }
 }
 

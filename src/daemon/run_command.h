@@ -23,7 +23,7 @@ struct RunOptions {
   bool forbid_mmap = false;
   double stats_interval_s = 0;          // 0: no live stats
   double duration_s = 0;                // 0: until SIGINT/SIGTERM
-  std::vector<StrategyRule> strategies; // resolved against /proc once a second
+  std::vector<StrategyRule> strategies; // resolved against /proc twice a second
 };
 
 // Returns the process exit status.

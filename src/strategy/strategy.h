@@ -1,7 +1,7 @@
 // Priority strategies: rules that pick threads (by thread id, process id,
 // command name or cgroup) and give them a priority on the one scale of
 // bpf/intf.h ("Priority strategies"), optionally with their own time slice.
-// The daemon scans /proc once a second, resolves the rules and pushes what
+// The daemon scans /proc twice a second, resolves the rules and pushes what
 // changed into the BPF "task_boosts" map keyed by thread id.
 //
 // No libbpf here: everything works on plain values so it can be unit tested
@@ -150,7 +150,7 @@ private:
 };
 
 // Scan, resolve and diff against what the previous refresh() returned: what
-// the daemon calls once a second. The first call upserts every match.
+// the daemon calls twice a second. The first call upserts every match.
 class BoostTracker {
 public:
   BoostTracker(StrategyEngine engine, ProcScanner scanner);

@@ -29,8 +29,9 @@ log "a new process ran in ${ms} ms under load after the agent died"
 pid2=$!
 expect_attached scxx
 sleep 2
-kill -INT "$pid2"
+kill -TERM "$pid2" # SIGTERM detaches as cleanly as SIGINT
 wait "$pid2" || { cat "$LOG.2"; fail "second agent failed"; }
+grep -q 'exit kind=unregistered(64)' "$LOG.2" || { cat "$LOG.2"; fail "no clean exit on SIGTERM"; }
 kill "$stress" 2>/dev/null; wait "$stress" 2>/dev/null
 wait_state disabled 10 || fail "not disabled after the second agent stopped"
 log "PASS: fallback after SIGKILL, responsive, re-attach worked"

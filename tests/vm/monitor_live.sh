@@ -9,6 +9,11 @@ OUT=$(mktemp)
 "$BIN" run >"$LOG" 2>&1 &
 pid=$!
 expect_attached scxx
+# Idle: the agent sleeps on the ring instead of spinning.
+"$BIN" monitor -n 2 >"$OUT.idle" 2>&1 || { cat "$OUT.idle"; fail "monitor failed"; }
+cat "$OUT.idle"
+idle_cpu=$(grep -o 'agent_cpu=[0-9.]*' "$OUT.idle" | tail -1 | cut -d= -f2)
+awk -v c="$idle_cpu" 'BEGIN{exit !(c < 10)}' || fail "idle agent used ${idle_cpu}% of a CPU: spinning?"
 (hackbench -g 2 -l 300 >/dev/null &)
 "$BIN" monitor -n 3 >"$OUT" 2>&1 || { cat "$OUT"; fail "monitor failed"; }
 cat "$OUT"

@@ -27,9 +27,17 @@ YAML
 "$BIN" run --config "$WORK/scxx.yaml" --stats 1 >"$LOG" 2>&1 &
 pid=$!
 expect_attached scxx
-# Started after scxx: the rule must pick the new process up by itself.
+# Started after scxx: the rule must pick the new process up by itself,
+# within a second (scans run every 0.5 s; 1.5 s allowed for emulation).
 taskset -c 1 "$WORK/hogboost" >/dev/null &
 boost=$!
+started=$(date +%s%N)
+until grep -q 'strategies: 1 threads boosted' "$LOG"; do
+    [ $(( ($(date +%s%N) - started) / 1000000 )) -lt 1500 ] ||
+        { cat "$LOG"; fail "the new process was not boosted within 1.5 s"; }
+    sleep 0.05
+done
+log "new matching process boosted after $(( ($(date +%s%N) - started) / 1000000 )) ms"
 taskset -c 1 "$WORK/hogplain" >/dev/null &
 plain=$!
 taskset -c 1 "$WORK/hogplain" >/dev/null &
