@@ -14,7 +14,8 @@
 #   --quick            2 repetitions (a first look; --reps wins if also given)
 #   --out DIR          results directory (created; default bench-results/<timestamp>)
 #   --cpus N           guest CPUs (default 2)
-#   --configs "A B"    subset/order of configurations (default: all, see below)
+#   --configs "A B"    subset/order of: eevdf-1 user-gthulhu user-fifo user-vtime
+#                      kernel minimal eevdf-2 (default: all, in that order)
 #   --workloads "A B"  subset of hackbench messaging pipe switch latency
 #   --no-setup         skip scripts/setup.sh and scripts/build.sh
 #   --report-only DIR  only (re)make results.json/.md and plots from DIR
@@ -25,6 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
+ORIG_ARGS="$*"
 
 say() { printf '[bench] %s\n' "$*"; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 2; }
@@ -85,7 +87,7 @@ CACHE=${SCXX_CACHE:-/var/cache/scxx}
 accel_cached=$(head -n1 "$CACHE/vm/accel" 2>/dev/null || true)
 {
     echo "date=$(date -Iseconds)"
-    echo "command=scripts/bench.sh $*"
+    echo "command=scripts/bench.sh${ORIG_ARGS:+ $ORIG_ARGS}"
     echo "host_cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
     echo "host_cpus=$(nproc)"
     echo "host_kernel=$(uname -r)"
@@ -113,7 +115,7 @@ PIPE_LOOPS=${BENCH_PIPE_LOOPS:-20000}
 SWITCH_SECS=${BENCH_SWITCH_SECS:-3}
 LAT_SECS=${BENCH_LAT_SECS:-5}
 LAT_INTERVAL_US=1000
-LAT_HIST_US=500000
+LAT_HIST_US=250000
 EOF
 
 nconf=$(wc -w <<<"$configs") nwl=$(wc -w <<<"$workloads")

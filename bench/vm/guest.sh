@@ -18,6 +18,11 @@ set -uo pipefail
 OUT=${1:?usage: guest.sh OUT_DIR}
 # shellcheck source=/dev/null
 . "$OUT/params.env"
+: "${REPS:=5}" "${CONFIGS:=eevdf-1 user-gthulhu user-fifo user-vtime kernel minimal eevdf-2}"
+: "${WORKLOADS:=hackbench messaging pipe switch latency}" "${STATS_INTERVAL:=0.25}" "${WL_TIMEOUT:=180}"
+: "${HB_GROUPS:=4}" "${HB_LOOPS:=100}" "${MSG_GROUPS:=4}" "${MSG_LOOPS:=100}" "${PIPE_LOOPS:=20000}"
+: "${SWITCH_SECS:=3}" "${LAT_SECS:=5}" "${LAT_INTERVAL_US:=1000}" "${LAT_HIST_US:=250000}"
+: "${SCXX_BIN:=build/src/daemon/scxx}" "${MINIMAL_BIN:=build/src/minimal/scxx-minimal}"
 
 EVENTS=$OUT/events.jsonl
 NCPU=$(nproc)
@@ -28,6 +33,13 @@ say() { printf '[bench] %s\n' "$*"; }
 now() { printf '%s' "$EPOCHREALTIME"; }
 state() { cat "$STATE_FILE" 2>/dev/null || echo missing; }
 ops() { cat "$OPS_FILE" 2>/dev/null || true; }
+# A child that exited stays a zombie until waited for, so kill -0 is not enough.
+alive() {
+    local st
+    [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+    st=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
 
 json_str() { # minimal JSON string escaping for short single-line text
     local s=${1//\\/\\\\}
@@ -56,7 +68,6 @@ say "guest: kernel $(uname -r), $NCPU CPUs, sched_ext $(state)"
 # --- agent bookkeeping ------------------------------------------------------------
 AGENT_PID=""   # pid of the running scheduler process (scxx configurations)
 AGENT_LOG=""
-LOGGER_PID=""
 
 # "<utime+stime ticks> <minflt> <majflt> <runtime ns summed over threads>"
 agent_snapshot() {
@@ -87,7 +98,7 @@ check_config() {
         [ "$s" = enabled ] && { echo "a sched_ext scheduler ($(ops)) is attached during the EEVDF pass"; return 1; }
         return 0
     fi
-    if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+    if ! alive "$AGENT_PID"; then
         echo "scheduler process exited ($(agent_exit_reason))"
         return 1
     fi
@@ -111,7 +122,7 @@ agent_exit_reason() {
 }
 
 start_agent() { # config kind -> sets AGENT_PID; returns 1 with the reason in REASON
-    local cfg=$1 kind=$2 i
+    local cfg=$1 kind=$2
     local -a cmd
     case $kind in
         user) cmd=("$SCXX_BIN" run --policy "${cfg#user-}" --stats "$STATS_INTERVAL") ;;
@@ -124,13 +135,13 @@ start_agent() { # config kind -> sets AGENT_PID; returns 1 with the reason in RE
     # counters can be lined up with the workload windows afterwards.
     "${cmd[@]}" > >(while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done >>"$AGENT_LOG") 2>&1 &
     AGENT_PID=$!
-    for i in $(seq 150); do # up to 15 s: BPF verification is slow under TCG
+    for _ in $(seq 150); do # up to 15 s: BPF verification is slow under TCG
         if [ "$(state)" = enabled ]; then break; fi
-        kill -0 "$AGENT_PID" 2>/dev/null || break
+        alive "$AGENT_PID" || break
         sleep 0.1
     done
     sleep 0.3
-    if [ "$(state)" != enabled ] || ! kill -0 "$AGENT_PID" 2>/dev/null; then
+    if [ "$(state)" != enabled ] || ! alive "$AGENT_PID"; then
         sleep 0.5
         REASON="did not attach: state '$(state)', $(agent_exit_reason)"
         return 1
@@ -139,22 +150,22 @@ start_agent() { # config kind -> sets AGENT_PID; returns 1 with the reason in RE
 }
 
 stop_agent() { # SIGINT, wait for the process, then for state disabled
-    local i rc=0 note=""
+    local rc=0 note=""
     [ -n "$AGENT_PID" ] || return 0
-    if kill -0 "$AGENT_PID" 2>/dev/null; then
+    if alive "$AGENT_PID"; then
         kill -INT "$AGENT_PID" 2>/dev/null
-        for i in $(seq 200); do
-            kill -0 "$AGENT_PID" 2>/dev/null || break
+        for _ in $(seq 200); do
+            alive "$AGENT_PID" || break
             sleep 0.1
         done
-        if kill -0 "$AGENT_PID" 2>/dev/null; then
+        if alive "$AGENT_PID"; then
             note="did not exit 20 s after SIGINT; sent SIGKILL"
             kill -KILL "$AGENT_PID" 2>/dev/null
         fi
     fi
     wait "$AGENT_PID" 2>/dev/null; rc=$?
-    for i in $(seq 100); do
-        [ "$(state)" = disabled ] && break
+    for _ in $(seq 100); do
+        case $(state) in disabled|missing) break ;; esac
         sleep 0.1
     done
     [ "$(state)" = disabled ] || note="$note; state still '$(state)' 10 s after stop"
@@ -295,6 +306,7 @@ for cfg in "${CONFIG_LIST[@]}"; do
         say "$tag stopping the scheduler (SIGINT)"
         stop_agent
         [ -n "$AGENT_STOP_NOTE" ] && say "$tag stop: $AGENT_STOP_NOTE"
+        [ "$status" = failed ] && reason="$reason; scheduler exit status $AGENT_STOP_RC"
         end_snap="$end_snap,\"stop_rc\":$AGENT_STOP_RC,\"stop_note\":$(json_str "$AGENT_STOP_NOTE")"
     fi
     if [ "$kind" = none ] && [ "$(state)" != disabled ]; then
