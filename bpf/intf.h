@@ -89,6 +89,7 @@ struct scxx_channel_test_arg {
 	u32 count;    /* messages to produce / max to drain */
 	s32 pid_base; /* first pid produced */
 	u64 result;   /* out: messages produced / drained */
+	u64 no_wakeup; /* produce: submit with BPF_RB_NO_WAKEUP */
 };
 
 /* ---- Priority strategies (one scale in user mode and kernel mode) -------

@@ -57,6 +57,14 @@
  *    are ordered here by deadline = vtime + min(exec_runtime, 100 * slice)
  *    on the shared DSQ, the same deadline idea as the gthulhu policy.
  * 9. ops.tick preempts a task that has run longer than max_run_ns.
+ * 10. Wakeup preemption: a task that woke up, found no idle CPU and whose
+ *    DSQ key (deadline) is earlier by more than wakeup_margin_ns than that
+ *    of the task running on its CPU preempts it, in both modes (fifo
+ *    decisions all carry key 0: never).
+ * 11. The agent sets agent_sleeping before it blocks on the ring; the first
+ *    enqueue after that clears it and wakes the agent (forced ring
+ *    notification), every other message goes without one: a notification
+ *    costs an irq_work, wasted while the agent is awake anyway.
  */
 #include "common.bpf.h"
 
@@ -76,6 +84,11 @@ const volatile s32 cpu_llc_id[MAX_CPUS];  /* CPUs sharing a last-level cache */
 const volatile bool kernel_mode;
 const volatile u64 slice_min_ns = NSEC_PER_MSEC;   /* kernel mode: shortest slice */
 const volatile u64 max_run_ns = 500 * NSEC_PER_MSEC; /* tick watchdog, 0 = off */
+/* Wakeup preemption needs the waker's key to be earlier by more than this
+ * (default: one slice). Peers with similar deadlines (hackbench) then do
+ * not preempt each other all the time, while a task that ran little since
+ * waking still preempts a CPU hog, whose deadline carries its long run. */
+const volatile u64 wakeup_margin_ns = SCX_SLICE_DFL;
 
 /* ---- statistics (.bss, read by user space) ------------------------------ */
 u64 nr_queued;             /* tasks sent to the agent */
@@ -96,10 +109,15 @@ u64 nr_dispatch_consumed;  /* decisions read from the ring (any outcome) */
 u64 nr_priority_dispatches; /* urgent strategy tasks placed by BPF */
 u64 nr_watchdog_preemptions; /* tasks preempted for running > max_run_ns */
 u64 nr_idle_kicks;          /* CPUs kicked on going idle to drain decisions */
+u64 nr_wakeup_preemptions;  /* running tasks preempted by an earlier waking one */
+u64 nr_tick_drains;         /* slices ended at a tick because decisions waited */
+u64 agent_sleeping;         /* written by the agent: 1 while blocked on the ring */
 
 /* Strategy priority of the task running on each CPU (urgent preemption
  * does not preempt an equal or higher one). */
 u32 running_priority[MAX_CPUS];
+/* DSQ key (deadline) of the task running on each CPU, for wakeup preemption. */
+u64 running_key[MAX_CPUS];
 /* Kernel mode: virtual time of the most recently started task. */
 static u64 vtime_now;
 
@@ -123,6 +141,8 @@ struct task_ctx {
 	u64 enq_cnt;
 	u64 slice_start; /* start of the current slice, refills included (watchdog) */
 	u64 vtime;       /* kernel mode: virtual time (the DSQ key is the deadline) */
+	u64 dsq_key;     /* key it was last inserted with (deadline) */
+	bool woke;       /* its last enqueue was a wakeup */
 };
 
 struct {
@@ -196,15 +216,36 @@ static __always_inline bool agent_has_work(void)
 	       bpf_ringbuf_query(&queued, BPF_RB_AVAIL_DATA) > 0;
 }
 
-/* Kick an idle CPU the task may use, else @fallback with @flags. */
-static void kick_for(struct task_struct *p, s32 fallback, u64 flags)
+/* Kick an idle CPU the task may use, else @fallback with @flags. Returns
+ * whether an idle CPU was found. */
+static bool kick_for(struct task_struct *p, s32 fallback, u64 flags)
 {
 	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
 
-	if (cpu >= 0)
+	if (cpu >= 0) {
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-	else if (fallback >= 0)
+		return true;
+	}
+	if (fallback >= 0)
 		scx_bpf_kick_cpu(fallback, flags);
+	return false;
+}
+
+/* Wakeup preemption: @p woke up and found no idle CPU; if its key is
+ * earlier than that of the task running on its last CPU, preempt that one
+ * so @p does not wait out a whole slice (what EEVDF does on wakeup). */
+static void preempt_if_earlier(struct task_struct *p, u64 key)
+{
+	s32 cpu = scx_bpf_task_cpu(p);
+	u64 running;
+
+	if (cpu < 0 || cpu >= MAX_CPUS || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		return;
+	running = running_key[cpu & (MAX_CPUS - 1)];
+	if (running && vtime_before(key + wakeup_margin_ns, running)) {
+		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+		__sync_fetch_and_add(&nr_wakeup_preemptions, 1);
+	}
 }
 
 static struct scxx_queued_task *reserve_queued(void)
@@ -282,12 +323,16 @@ static void kernel_mode_enqueue(struct task_struct *p, struct task_ctx *tctx,
 	if (b && b->slice_ns)
 		slice = b->slice_ns;
 
+	tctx->dsq_key = deadline;
 	if (p->nr_cpus_allowed == 1) {
 		scx_bpf_dsq_insert_vtime(p, cpu, slice, deadline, enq_flags);
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		if (enq_flags & SCX_ENQ_WAKEUP)
+			preempt_if_earlier(p, deadline);
 	} else {
 		scx_bpf_dsq_insert_vtime(p, SCXX_SHARED_DSQ, slice, deadline, enq_flags);
-		kick_for(p, -1, 0);
+		if (!kick_for(p, -1, 0) && (enq_flags & SCX_ENQ_WAKEUP))
+			preempt_if_earlier(p, deadline);
 	}
 	__sync_fetch_and_add(&nr_kernel_dispatches, 1);
 }
@@ -341,6 +386,7 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 		return;
 	}
 	tctx->enq_cnt++;
+	tctx->woke = enq_flags & SCX_ENQ_WAKEUP;
 
 	boost = lookup_boost(p);
 	/* Urgent only when waking up: a CPU-bound urgent task put back at the
@@ -375,7 +421,14 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 	m->priority = boost ? boost->priority : 0;
 	m->pad = 0;
 	m->boost_slice_ns = boost ? boost->slice_ns : 0;
-	bpf_ringbuf_submit(m, 0);
+	/* The first message after the agent went to sleep wakes it, the rest
+	 * go quietly. The exchange is a full barrier between publishing the
+	 * message and reading the flag; the agent does the same in the other
+	 * order (see wait_for_work). Forced, not adaptive: the ring's adaptive
+	 * wake-up fires only for the record at the reader's position, and a
+	 * quiet record left there (an exit notification) would swallow it. */
+	bpf_ringbuf_submit(m, __sync_lock_test_and_set(&agent_sleeping, 0) ? BPF_RB_FORCE_WAKEUP
+									 : BPF_RB_NO_WAKEUP);
 	__sync_fetch_and_add(&nr_queued, 1);
 }
 
@@ -447,10 +500,13 @@ static void dispatch_task(const struct scxx_dispatched_task *m, s32 this_cpu)
 		goto out;
 	}
 	__sync_fetch_and_add(&nr_user_dispatches, 1);
-	if (cpu == SCXX_CPU_ANY)
-		kick_for(p, -1, 0);
-	else if (cpu != this_cpu)
+	tctx->dsq_key = m->vtime;
+	if (cpu == SCXX_CPU_ANY) {
+		if (!kick_for(p, -1, 0) && tctx->woke)
+			preempt_if_earlier(p, m->vtime);
+	} else if (cpu != this_cpu) {
 		scx_bpf_kick_cpu(cpu, (m->flags & SCXX_DF_PREEMPT) ? SCX_KICK_PREEMPT : SCX_KICK_IDLE);
+	}
 out:
 	bpf_task_release(p);
 }
@@ -477,15 +533,16 @@ void SCXX_OPS(scxx_dispatch, s32 cpu, struct task_struct *prev)
 		return;
 	if (scx_bpf_dsq_move_to_local(SCXX_SHARED_DSQ))
 		return;
-	/* Nothing else to run: let the previous task go on, only briefly while
-	 * the agent still holds tasks (their decisions are on the way). Not
-	 * when urgent decisions wait in the local DSQ: a refill would keep
-	 * prev on the CPU ahead of them. */
+	/* Nothing else to run: let the previous task go on. In user mode only
+	 * briefly: a task that wakes meanwhile reaches a DSQ through the agent
+	 * and would otherwise wait out a whole slice. Not when urgent
+	 * decisions wait in the local DSQ: a refill would keep prev on the CPU
+	 * ahead of them. */
 	if (prev && (prev->scx.flags & SCX_TASK_QUEUED) &&
 	    scx_bpf_dsq_nr_queued(SCX_DSQ_LOCAL) == 0) {
 		struct task_ctx *tctx = lookup_task_ctx(prev);
 
-		prev->scx.slice = !kernel_mode && agent_has_work() ? slice_min_ns : slice_ns;
+		prev->scx.slice = kernel_mode ? slice_ns : slice_min_ns;
 		if (tctx)
 			tctx->slice_start = bpf_ktime_get_ns();
 	}
@@ -514,8 +571,11 @@ void SCXX_OPS(scxx_running, struct task_struct *p)
 		tctx->start_ts = now;
 		tctx->slice_start = now;
 	}
-	if (cpu >= 0 && cpu < MAX_CPUS)
+	if (cpu >= 0 && cpu < MAX_CPUS) {
 		running_priority[cpu & (MAX_CPUS - 1)] = boost ? boost->priority : 0;
+		/* Agent and kernel threads carry no key: never preempted by it. */
+		running_key[cpu & (MAX_CPUS - 1)] = tctx && !is_agent(p) ? tctx->dsq_key : 0;
+	}
 	if (kernel_mode && tctx && vtime_before(vtime_now, tctx->vtime))
 		vtime_now = tctx->vtime;
 }
@@ -562,9 +622,19 @@ void SCXX_OPS(scxx_tick, struct task_struct *p)
 		__sync_fetch_and_add(&nr_watchdog_preemptions, 1);
 		return;
 	}
+	if (kernel_mode)
+		return;
+	/* Decisions wait in the ring: a CPU only drains it in ops.dispatch,
+	 * which a CPU with a busy local DSQ skips. End this slice so one tick
+	 * bounds their wait. */
+	if (dispatches_pending()) {
+		p->scx.slice = 0;
+		__sync_fetch_and_add(&nr_tick_drains, 1);
+		return;
+	}
 	/* Give the CPU up when the agent is overdue and has work, so dispatch
 	 * runs and serves the agent's DSQ. */
-	if (!kernel_mode && now - READ_ONCE(usersched_last_run_at) > slice_ns &&
+	if (now - READ_ONCE(usersched_last_run_at) > slice_ns &&
 	    bpf_ringbuf_query(&queued, BPF_RB_AVAIL_DATA) > 0)
 		p->scx.slice = 0;
 }
@@ -607,7 +677,7 @@ void SCXX_OPS(scxx_exit_task, struct task_struct *p, struct scx_exit_task_args *
 	m->pid = p->pid;
 	m->tgid = p->tgid;
 	m->flags = SCXX_QF_EXITING;
-	bpf_ringbuf_submit(m, 0);
+	bpf_ringbuf_submit(m, BPF_RB_NO_WAKEUP); /* not worth waking the agent for */
 	__sync_fetch_and_add(&nr_exit_notifications, 1);
 }
 
@@ -765,7 +835,7 @@ int scxx_test_produce(struct scxx_channel_test_arg *arg)
 		m->weight = 100;
 		m->exec_runtime = i;
 		m->enq_cnt = i;
-		bpf_ringbuf_submit(m, 0);
+		bpf_ringbuf_submit(m, arg->no_wakeup ? BPF_RB_NO_WAKEUP : 0);
 		__sync_fetch_and_add(&nr_queued, 1);
 		produced++;
 	}
@@ -798,7 +868,7 @@ SEC("syscall")
 int scxx_test_drain(struct scxx_channel_test_arg *arg)
 {
 	struct test_drain_ctx c = {.limit = arg->count ? arg->count : ~0ULL};
-	long n = bpf_user_ringbuf_drain(&dispatched, test_drain_cb, &c, 0);
+	long n = bpf_user_ringbuf_drain(&dispatched, test_drain_cb, &c, BPF_RB_NO_WAKEUP);
 
 	arg->result = c.valid;
 	return n < 0 ? (int)n : 0;

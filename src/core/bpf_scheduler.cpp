@@ -55,6 +55,7 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
   ro->kernel_mode = options.kernel_mode;
   ro->slice_min_ns = options.slice_min_ns;
   ro->max_run_ns = options.max_run_ns;
+  ro->wakeup_margin_ns = options.slice_ns;
   const CpuTopology topo = read_cpu_topology();
   for (size_t cpu = 0; cpu < topo.core_id.size() && cpu < kMaxCpus; ++cpu) {
     ro->cpu_core_id[cpu] = topo.core_id[cpu];
@@ -183,8 +184,21 @@ void BpfScheduler::notify_complete(uint64_t nr_pending) {
 }
 
 bool BpfScheduler::wait_for_work(int timeout_ms) {
-  pollfd pfd{ring_buffer__epoll_fd(queued_), POLLIN, 0};
-  return poll(&pfd, 1, timeout_ms) > 0;
+  auto *bss = skel_->bss;
+  // Tell BPF to notify us, then look once more: a message submitted before
+  // the flag was visible went out without a notification. Both sides put a
+  // full barrier between their write and their read (Dekker).
+  __atomic_store_n(&bss->agent_sleeping, 1, __ATOMIC_SEQ_CST);
+  bool woken = ring__avail_data_size(ring_buffer__ring(queued_, 0)) > 0;
+  if (!woken) {
+    pollfd pfd{ring_buffer__epoll_fd(queued_), POLLIN, 0};
+    woken = poll(&pfd, 1, timeout_ms) > 0;
+    if (!woken && ring__avail_data_size(ring_buffer__ring(queued_, 0)) > 0) {
+      ++nr_missed_wakeups_; // timed out although messages were waiting
+    }
+  }
+  __atomic_store_n(&bss->agent_sleeping, 0, __ATOMIC_RELAXED);
+  return woken;
 }
 
 bool BpfScheduler::exited() const {
@@ -205,15 +219,15 @@ int BpfScheduler::select_cpu(int32_t pid, int32_t prev_cpu, uint64_t flags) {
   return run_syscall_prog(bpf_program__fd(skel_->progs.scxx_select_cpu), &arg, sizeof(arg));
 }
 
-int64_t BpfScheduler::test_produce(uint32_t count, int32_t pid_base) {
-  scxx_channel_test_arg arg{count, pid_base, 0};
+int64_t BpfScheduler::test_produce(uint32_t count, int32_t pid_base, bool wake_consumer) {
+  scxx_channel_test_arg arg{count, pid_base, 0, wake_consumer ? 0U : 1U};
   const int rc =
       run_syscall_prog(bpf_program__fd(skel_->progs.scxx_test_produce), &arg, sizeof(arg));
   return rc < 0 ? rc : static_cast<int64_t>(arg.result);
 }
 
 int64_t BpfScheduler::test_drain(uint32_t limit) {
-  scxx_channel_test_arg arg{limit, 0, 0};
+  scxx_channel_test_arg arg{limit, 0, 0, 0};
   const int rc = run_syscall_prog(bpf_program__fd(skel_->progs.scxx_test_drain), &arg, sizeof(arg));
   return rc < 0 ? rc : static_cast<int64_t>(arg.result);
 }
@@ -259,7 +273,9 @@ SchedulerStats BpfScheduler::stats() const {
   s.nr_exit_notifications = volatile_read(b->nr_exit_notifications);
   s.nr_priority_dispatches = volatile_read(b->nr_priority_dispatches);
   s.nr_watchdog_preemptions = volatile_read(b->nr_watchdog_preemptions);
+  s.nr_wakeup_preemptions = volatile_read(b->nr_wakeup_preemptions);
   s.nr_dispatch_full = nr_dispatch_full_;
+  s.nr_missed_wakeups = nr_missed_wakeups_;
   return s;
 }
 

@@ -48,7 +48,9 @@ struct SchedulerStats {
   uint64_t nr_exit_notifications = 0;
   uint64_t nr_priority_dispatches = 0;
   uint64_t nr_watchdog_preemptions = 0;
-  uint64_t nr_dispatch_full = 0; // agent side: dispatch ring was full
+  uint64_t nr_wakeup_preemptions = 0;
+  uint64_t nr_dispatch_full = 0;  // agent side: dispatch ring was full
+  uint64_t nr_missed_wakeups = 0; // agent slept its whole timeout with messages waiting
 };
 
 class BpfScheduler final : public Backend {
@@ -84,7 +86,9 @@ public:
   // Channel self-test programs (see bpf/scxx.bpf.c): produce `count`
   // queued messages in the kernel; drain up to `limit` decisions (0: all).
   // Return the number produced / drained, or a negative errno.
-  int64_t test_produce(uint32_t count, int32_t pid_base);
+  // `wake_consumer` false submits without waking a ring reader (the cost of
+  // the notification itself is then left out).
+  int64_t test_produce(uint32_t count, int32_t pid_base, bool wake_consumer = true);
   int64_t test_drain(uint32_t limit);
   // Raw access for tests: a user ring buffer sample of any size.
   bool test_submit_raw(const void *data, uint32_t size);
@@ -103,6 +107,7 @@ private:
   size_t sink_len_ = 0;
   uint64_t nr_submitted_ = 0;
   uint64_t nr_dispatch_full_ = 0;
+  uint64_t nr_missed_wakeups_ = 0;
 };
 
 } // namespace scxx

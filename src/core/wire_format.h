@@ -15,6 +15,7 @@ static_assert(sizeof(scxx_dispatched_task) == 40, "dispatched-task message layou
 static_assert(offsetof(scxx_queued_task, comm) == 72);
 static_assert(offsetof(scxx_dispatched_task, enq_cnt) == 32);
 static_assert(sizeof(scxx_select_cpu_arg) == 16);
+static_assert(sizeof(scxx_channel_test_arg) == 24);
 static_assert(sizeof(scxx_queued_task) + 8 <= SCXX_QUEUED_RING_BYTES / SCXX_RING_ENTRIES,
               "queued ring cannot hold SCXX_RING_ENTRIES messages");
 static_assert(sizeof(scxx_dispatched_task) + 8 <= SCXX_DISPATCHED_RING_BYTES / SCXX_RING_ENTRIES,

@@ -241,14 +241,15 @@ int run_scheduler(const RunOptions &options) {
       const scxx_exit_info info = sched.exit_info();
       const SchedulerStats st = sched.stats();
       std::printf("[scxx] exit %s\n[scxx] totals: queued=%llu user=%llu kernel=%llu "
-                  "cancelled=%llu bounced=%llu failed=%llu congested=%llu\n",
+                  "cancelled=%llu bounced=%llu failed=%llu congested=%llu missed_wakeups=%llu\n",
                   describe_exit(info).c_str(), static_cast<unsigned long long>(st.nr_queued),
                   static_cast<unsigned long long>(st.nr_user_dispatches),
                   static_cast<unsigned long long>(st.nr_kernel_dispatches),
                   static_cast<unsigned long long>(st.nr_cancel_dispatches),
                   static_cast<unsigned long long>(st.nr_bounce_dispatches),
                   static_cast<unsigned long long>(st.nr_failed_dispatches),
-                  static_cast<unsigned long long>(st.nr_sched_congested));
+                  static_cast<unsigned long long>(st.nr_sched_congested),
+                  static_cast<unsigned long long>(st.nr_missed_wakeups));
       std::fflush(stdout);
       if (!stop.load() && exit_requests_restart(info)) {
         std::printf("[scxx] the kernel asked for a restart (CPU hotplug): reloading\n");
