@@ -42,7 +42,7 @@ void BM_RingChannel(benchmark::State &state) {
   const bool wake = state.range(1) != 0;
   std::vector<QueuedTask> tasks(batch);
   int64_t moved = 0;
-  for (auto _ : state) {
+  for (auto _ : state) { // NOLINT(clang-analyzer-deadcode.DeadStores): benchmark idiom
     if (sched.test_produce(batch, 1, wake) != batch) {
       state.SkipWithError("produce failed");
       return;
@@ -92,7 +92,7 @@ void BM_QueueMapChannel(benchmark::State &state) {
   const int dfd = bpf_map__fd(skel->maps.dispatched_q);
   const auto batch = static_cast<uint32_t>(state.range(0));
   int64_t moved = 0;
-  for (auto _ : state) {
+  for (auto _ : state) { // NOLINT(clang-analyzer-deadcode.DeadStores): benchmark idiom
     scxx_channel_test_arg arg{batch, 1, 0, 0};
     if (run_prog(produce_fd, arg) != batch) {
       state.SkipWithError("produce failed");

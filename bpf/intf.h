@@ -25,9 +25,9 @@ struct scxx_exit_info {
 /* ---- The user-space scheduling channel (bpf/scxx.bpf.c) ------------------ */
 
 /* Entries each ring holds; the byte sizes below round up to a power of two. */
-#define SCXX_RING_ENTRIES 4096
-#define SCXX_QUEUED_RING_BYTES (SCXX_RING_ENTRIES * 128)
-#define SCXX_DISPATCHED_RING_BYTES (SCXX_RING_ENTRIES * 64)
+#define SCXX_RING_ENTRIES 4096UL
+#define SCXX_QUEUED_RING_BYTES (SCXX_RING_ENTRIES * 128UL)
+#define SCXX_DISPATCHED_RING_BYTES (SCXX_RING_ENTRIES * 64UL)
 #define SCXX_DISPATCH_BATCH 512
 
 /* DSQ ids: 0..nr_cpu_ids-1 are the per-CPU DSQs. */

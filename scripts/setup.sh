@@ -34,7 +34,7 @@ PKGS=(build-essential cmake ninja-build pkg-config git ca-certificates
       libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
       libcpp-httplib-dev libseccomp-dev
       qemu-system-x86 busybox-static zstd cpio xz-utils kmod
-      rt-tests stress-ng gnuplot-nox procps util-linux)
+      rt-tests stress-ng gnuplot-nox procps util-linux python3)
 BPO_PKGS=(bpftool linux-perf)
 
 missing=()

@@ -13,7 +13,7 @@ namespace {
 std::mutex g_mutex;
 std::string g_buffer;
 bool g_echo = false;
-constexpr size_t kMaxBuffered = 64 * 1024;
+constexpr size_t kMaxBuffered = size_t{64} << 10;
 
 int on_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args) {
   std::array<char, 4096> line{};

@@ -14,7 +14,7 @@ public:
   // `heap_bytes` of locked memory that later allocations reuse, and sets
   // vm.compact_unevictable_allowed to 0 (a warning only where it cannot be
   // written). Throws scxx::Error if memory cannot be locked.
-  explicit MemoryLock(size_t stack_bytes = 512 * 1024, size_t heap_bytes = 64 * 1024 * 1024);
+  explicit MemoryLock(size_t stack_bytes = size_t{512} << 10, size_t heap_bytes = size_t{64} << 20);
   ~MemoryLock();
   MemoryLock(const MemoryLock &) = delete;
   MemoryLock &operator=(const MemoryLock &) = delete;

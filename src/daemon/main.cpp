@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -55,7 +56,7 @@ void apply_config(const scxx::Config &cfg, const CLI::App &cmd, scxx::RunOptions
 
 } // namespace
 
-int main(int argc, char **argv) {
+static int cli_main(int argc, char **argv) {
   CLI::App app{"scxx: a Linux sched_ext CPU scheduler whose policy runs in user space.\n"
                "Exit status: 0 clean stop, 1 error, 2 bad usage or configuration,\n"
                "78 kernel without sched_ext."};
@@ -162,5 +163,14 @@ int main(int argc, char **argv) {
   } catch (const scxx::Error &e) {
     std::fprintf(stderr, "scxx: %s\n", e.what());
     return e.exit_code();
+  }
+}
+
+int main(int argc, char **argv) {
+  try {
+    return cli_main(argc, argv);
+  } catch (const std::exception &e) { // last resort: never die without a word
+    std::fprintf(stderr, "%s: %s\n", "scxx", e.what());
+    return 1;
   }
 }

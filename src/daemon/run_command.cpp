@@ -268,7 +268,7 @@ int run_scheduler(const RunOptions &options) {
   }
 
   request_stop();
-  pthread_kill(signal_thread.native_handle(), SIGTERM); // release sigwait
+  pthread_kill(signal_thread.native_handle(), SIGINT); // release sigwait (SIGINT is in its set)
   signal_thread.join();
   if (stats_thread.joinable()) {
     stats_thread.join();

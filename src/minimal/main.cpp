@@ -14,6 +14,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <memory>
 
 namespace {
@@ -90,7 +91,7 @@ int run(double duration_s, unsigned slice_us, bool verbose) {
 
 } // namespace
 
-int main(int argc, char **argv) {
+static int cli_main(int argc, char **argv) {
   CLI::App app{"scxx-minimal: a BPF-only weighted-vtime sched_ext scheduler.\n"
                "Attaches, prints its counters once a second, detaches on SIGINT/SIGTERM.\n"
                "Exit status: 0 clean detach, 1 error, 78 kernel without sched_ext."};
@@ -109,5 +110,14 @@ int main(int argc, char **argv) {
   } catch (const scxx::Error &e) {
     std::fprintf(stderr, "scxx-minimal: %s\n", e.what());
     return e.exit_code();
+  }
+}
+
+int main(int argc, char **argv) {
+  try {
+    return cli_main(argc, argv);
+  } catch (const std::exception &e) { // last resort: never die without a word
+    std::fprintf(stderr, "%s: %s\n", "scxx-minimal", e.what());
+    return 1;
   }
 }

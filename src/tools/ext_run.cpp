@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -42,9 +43,7 @@ bool set_sched_ext(pid_t pid) {
   return true;
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
+int run(int argc, char **argv) {
   CLI::App app{"scxx-ext-run: run a command, or move threads, under SCHED_EXT so that a "
                "scheduler started with --partial schedules them.\n"
                "Exit status: the command's, or 1 when switching failed."};
@@ -70,6 +69,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   std::vector<char *> args;
+  args.reserve(command.size() + 1);
   for (auto &a : command) {
     args.push_back(a.data());
   }
@@ -77,4 +77,15 @@ int main(int argc, char **argv) {
   execvp(args[0], args.data());
   std::fprintf(stderr, "scxx-ext-run: cannot run %s: %s\n", args[0], std::strerror(errno));
   return 127;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "scxx-ext-run: %s\n", e.what());
+    return 1;
+  }
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The minimal scheduler attaches to a real sched_ext kernel, schedules
 # hackbench, detaches on SIGINT and reports why it stopped.
-# Usage (inside the VM): minimal_attach.sh PATH/TO/scxx-minimal
+# While it is attached, scxx must refuse to start with a clear reason.
+# Usage (inside the VM): minimal_attach.sh PATH/TO/scxx-minimal PATH/TO/scxx
 . "$(dirname "$0")/lib.sh"
-BIN=${1:?usage: $0 scxx-minimal}
+BIN=${1:?usage: $0 scxx-minimal scxx}
+SCXX=${2:?usage: $0 scxx-minimal scxx}
 require_tool hackbench
 LOG=$(mktemp)
 
@@ -23,6 +25,11 @@ log "negative control: attach check rejects a missing scheduler"
 "$BIN" >"$LOG" 2>&1 &
 pid=$!
 expect_attached scxx_minimal
+
+out=$("$SCXX" run --duration 1 2>&1) && fail "scxx started while scxx_minimal was attached"
+echo "$out" | grep -q 'already attached.*scxx_minimal' ||
+    fail "scxx's refusal does not name the attached scheduler: $out"
+log "scxx refused to start: $out"
 
 log "hackbench under scxx_minimal"
 hackbench -g 4 -l 300 -P || fail "hackbench failed under scxx_minimal"
