@@ -71,10 +71,12 @@ mount -t overlay overlay -o lowerdir=/mnt/lower,upperdir=/mnt/rw/upper,workdir=/
     fail "cannot mount the overlay root"
 R=/newroot
 
-# /tmp and /run get fresh tmpfs mounts below. If the working directory lives
-# there, keep the host's view of it (through the overlay) at the same path.
+# /run gets a fresh tmpfs below. If the working directory lives there, keep
+# the host's view of it (through the overlay) at the same path. /tmp stays
+# the overlay's: a checkout under /tmp (as CI may use) must be visible whole,
+# and writes there land in the overlay's tmpfs anyway.
 case "$CWD" in
-    /tmp/*|/run/*|/dev/shm/*)
+    /run/*|/dev/shm/*)
         if [ -d "$R$CWD" ]; then
             mkdir -p /mnt/cwd
             mount --bind "$R$CWD" /mnt/cwd || fail "cannot bind the working directory"
@@ -97,7 +99,6 @@ mount -t bpf bpf "$R/sys/fs/bpf" || fail "mount /sys/fs/bpf"
 mount -t debugfs debugfs "$R/sys/kernel/debug" || fail "mount /sys/kernel/debug"
 [ -d "$R/sys/kernel/tracing" ] && mount -t tracefs tracefs "$R/sys/kernel/tracing" 2>/dev/null
 mount -t cgroup2 cgroup2 "$R/sys/fs/cgroup" || fail "mount /sys/fs/cgroup"
-mount -t tmpfs -o mode=1777 tmpfs "$R/tmp" || fail "mount /tmp"
 mount -t tmpfs -o mode=0755 tmpfs "$R/run" || fail "mount /run"
 
 if [ -d /mnt/cwd ]; then
