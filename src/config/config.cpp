@@ -88,44 +88,41 @@ void assign(std::string &dst, const Scalar &v) {
   dst = v.text;
 }
 
-// A key stored in Config::*section.*field; its default comes from Config{}.
-template <typename S, typename T>
-KeyDesc config_key(std::string path, Kind kind, S Config::*section, T S::*field, std::string help,
-                   double min = 0, double max = 0) {
+// The fields every key descriptor has; the builders below add how to store it.
+KeyDesc base_key(std::string path, Kind kind, std::string help, double min, double max,
+                 bool required, std::string default_text) {
   KeyDesc d;
   d.path = std::move(path);
   d.kind = kind;
   d.help = std::move(help);
   d.min = min;
   d.max = max;
-  d.default_text = text_of(Config{}.*section.*field);
+  d.required = required;
+  d.default_text = std::move(default_text);
+  return d;
+}
+
+// A key stored in Config::*section.*field; its default comes from Config{}.
+template <typename S, typename T>
+KeyDesc config_key(std::string path, Kind kind, S Config::*section, T S::*field, std::string help,
+                   double min = 0, double max = 0) {
+  KeyDesc d = base_key(std::move(path), kind, std::move(help), min, max, false,
+                       text_of(Config{}.*section.*field));
   d.set = [section, field](Target &t, const Scalar &v) { assign(t.config->*section.*field, v); };
   return d;
 }
 
 KeyDesc section_key(std::string path, Kind kind, std::string help, bool required = false,
                     std::string default_text = "") {
-  KeyDesc d;
-  d.path = std::move(path);
-  d.kind = kind;
-  d.help = std::move(help);
-  d.required = required;
-  d.default_text = std::move(default_text);
-  return d;
+  return base_key(std::move(path), kind, std::move(help), 0, 0, required, std::move(default_text));
 }
 
 // A key of one strategy rule.
 KeyDesc rule_key(std::string path, Kind kind, std::string help,
                  std::function<void(StrategyRule &, const Scalar &)> set, double min = 0,
                  double max = 0, bool required = false, std::string default_text = "") {
-  KeyDesc d;
-  d.path = std::move(path);
-  d.kind = kind;
-  d.help = std::move(help);
-  d.min = min;
-  d.max = max;
-  d.required = required;
-  d.default_text = std::move(default_text);
+  KeyDesc d =
+      base_key(std::move(path), kind, std::move(help), min, max, required, std::move(default_text));
   d.set = [set = std::move(set)](Target &t, const Scalar &v) { set(*t.rule, v); };
   return d;
 }
