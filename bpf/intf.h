@@ -92,6 +92,31 @@ struct scxx_channel_test_arg {
 	u64 no_wakeup; /* produce: submit with BPF_RB_NO_WAKEUP */
 };
 
+/* ---- Liveness: how long runnable tasks wait ------------------------------
+ * Every runnable task is stamped when it starts to wait (ops.runnable, or
+ * ops.stopping while still runnable). ops.running measures the wait; a
+ * periodic scan of scxx's DSQs finds tasks still waiting. A wait longer than
+ * the stall bound is counted and recorded (struct scxx_wait_record), so a
+ * stall names itself (which DSQ, which CPUs) before the kernel's watchdog
+ * unloads the scheduler. */
+/* scxx_wait_record.dsq: not in any DSQ, the agent holds the task. */
+#define SCXX_WAIT_IN_AGENT (~0ULL)
+/* scxx_wait_record.dsq: a CPU's local DSQ (this bit | cpu). */
+#define SCXX_WAIT_LOCAL_FLAG (1ULL << 62)
+
+struct scxx_wait_record {
+	s32 pid;
+	s32 wait_cpu;  /* CPU the task was on when it started to wait */
+	s32 run_cpu;   /* CPU that finally ran it, -1: still waiting when seen */
+	u32 woke;      /* 1: it waited after a wake-up, 0: after a slice */
+	u64 dsq;       /* last DSQ it was inserted into, or SCXX_WAIT_IN_AGENT */
+	u64 wait_ns;   /* how long it had waited */
+	u64 key;       /* DSQ key (deadline) it was inserted with */
+	u64 clock;     /* the queue's virtual clock at the time (kernel mode) */
+	u64 dsq_depth; /* tasks in that DSQ at the time, when known */
+	char comm[16];
+};
+
 /* ---- Priority strategies (one scale in user mode and kernel mode) -------
  * 0        no boost (the default for every task)
  * 1..10    fairness boost: the task's virtual time advances

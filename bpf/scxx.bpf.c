@@ -89,6 +89,15 @@ const volatile u64 max_run_ns = 500 * NSEC_PER_MSEC; /* tick watchdog, 0 = off *
  * not preempt each other all the time, while a task that ran little since
  * waking still preempts a CPU hog, whose deadline carries its long run. */
 const volatile u64 wakeup_margin_ns = SCX_SLICE_DFL;
+/* Liveness invariant: a runnable task waiting longer than this is counted
+ * and recorded (struct scxx_wait_record); with stall_abort it also stops
+ * the scheduler with a message that names the task and where it waited. */
+const volatile u64 stall_bound_ns = 1000 * NSEC_PER_MSEC;
+const volatile bool stall_abort;
+/* The guarantee behind the keys: a task that has waited longer than this in
+ * one of scxx's DSQs is moved to a CPU's local DSQ by the heartbeat scan and
+ * that CPU is preempted (0: off). */
+const volatile u64 starvation_ns = 250 * NSEC_PER_MSEC;
 
 /* ---- statistics (.bss, read by user space) ------------------------------ */
 u64 nr_queued;             /* tasks sent to the agent */
@@ -112,6 +121,12 @@ u64 nr_idle_kicks;          /* CPUs kicked on going idle to drain decisions */
 u64 nr_wakeup_preemptions;  /* running tasks preempted by an earlier waking one */
 u64 nr_tick_drains;         /* slices ended at a tick because decisions waited */
 u64 agent_sleeping;         /* written by the agent: 1 while blocked on the ring */
+u64 nr_long_waits;          /* tasks that waited longer than stall_bound_ns to run */
+u64 nr_stalled_seen;        /* of those, seen still waiting by the periodic DSQ scan */
+u64 max_wait_ns;            /* longest wait of any task from runnable to running */
+u64 nr_starvation_moves;    /* tasks moved ahead after waiting past starvation_ns */
+u64 last_user_key;          /* user mode: key of the latest decision carried out */
+struct scxx_wait_record last_long_wait; /* the most recent of them */
 
 /* Strategy priority of the task running on each CPU (urgent preemption
  * does not preempt an equal or higher one). */
@@ -142,7 +157,11 @@ struct task_ctx {
 	u64 slice_start; /* start of the current slice, refills included (watchdog) */
 	u64 vtime;       /* kernel mode: virtual time (the DSQ key is the deadline) */
 	u64 dsq_key;     /* key it was last inserted with (deadline) */
+	u64 wait_since;  /* when it last became runnable without running */
+	u64 wait_dsq;    /* where it waits: DSQ id, SCXX_WAIT_LOCAL_FLAG|cpu, or in agent */
+	s32 wait_cpu;    /* CPU it was on when it started to wait */
 	bool woke;       /* its last enqueue was a wakeup */
+	bool stall_seen; /* this wait was already reported by the DSQ scan */
 };
 
 struct {
@@ -202,6 +221,133 @@ static bool is_kernel_helper(const struct task_struct *p)
 		return false;
 	return comm_has_prefix(comm, "kswapd", 6) || comm_has_prefix(comm, "kcompactd", 9) ||
 	       comm_has_prefix(comm, "khugepaged", 10);
+}
+
+/* ---- liveness: how long runnable tasks wait ------------------------------ */
+/* The task starts to wait: it became runnable, or its slice ended. */
+static __always_inline void start_wait(struct task_struct *p, struct task_ctx *tctx)
+{
+	tctx->wait_since = bpf_ktime_get_ns();
+	tctx->wait_dsq = SCXX_WAIT_IN_AGENT;
+	tctx->wait_cpu = scx_bpf_task_cpu(p);
+	tctx->stall_seen = false;
+}
+
+/* Where the task now waits and with which key (for wakeup preemption and
+ * for the stall record). */
+static __always_inline void note_insert(struct task_ctx *tctx, u64 dsq, u64 key)
+{
+	tctx->wait_dsq = dsq;
+	tctx->dsq_key = key;
+}
+
+static __always_inline u64 local_dsq_of(s32 cpu)
+{
+	return SCXX_WAIT_LOCAL_FLAG | (u64)(u32)cpu;
+}
+
+/* Only one CPU writes the record at a time; a concurrent one is counted but
+ * not recorded. */
+static u32 wait_record_busy;
+
+static void record_long_wait(struct task_struct *p, struct task_ctx *tctx, u64 wait, s32 run_cpu)
+{
+	struct scxx_wait_record *r = &last_long_wait;
+	u64 dsq = tctx->wait_dsq;
+
+	if (stall_abort)
+		scxx_error("liveness: %s[%d] waited %llu ms (dsq 0x%llx, cpu %d, key %llu, clock %llu)",
+			   p->comm, p->pid, wait / NSEC_PER_MSEC, dsq, tctx->wait_cpu, tctx->dsq_key,
+			   vtime_now);
+	if (__sync_val_compare_and_swap(&wait_record_busy, 0, 1) != 0)
+		return;
+	r->pid = p->pid;
+	r->wait_cpu = tctx->wait_cpu;
+	r->run_cpu = run_cpu;
+	r->woke = tctx->woke;
+	r->dsq = dsq;
+	r->wait_ns = wait;
+	r->key = tctx->dsq_key;
+	r->clock = vtime_now;
+	r->dsq_depth = (dsq == SCXX_WAIT_IN_AGENT || (dsq & SCXX_WAIT_LOCAL_FLAG))
+			       ? 0
+			       : (u64)scx_bpf_dsq_nr_queued(dsq);
+	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), p->comm);
+	__sync_lock_test_and_set(&wait_record_busy, 0);
+}
+
+/* In ops.running: how long did the task wait? */
+static void end_wait(struct task_struct *p, struct task_ctx *tctx, u64 now, s32 cpu)
+{
+	u64 wait, max;
+	int i;
+
+	if (!tctx->wait_since)
+		return;
+	wait = now - tctx->wait_since;
+	tctx->wait_since = 0;
+	for (i = 0; i < 4; i++) {
+		max = READ_ONCE(max_wait_ns);
+		if (wait <= max || __sync_bool_compare_and_swap(&max_wait_ns, max, wait))
+			break;
+	}
+	if (wait > stall_bound_ns) {
+		__sync_fetch_and_add(&nr_long_waits, 1);
+		if (!tctx->stall_seen)
+			record_long_wait(p, tctx, wait, cpu);
+	}
+}
+
+/* Moves a starving task from the DSQ being walked to the local DSQ of a
+ * CPU it may use, and preempts that CPU: from here it runs within the
+ * remainder of that CPU's current slice. */
+static bool move_starving(struct bpf_iter_scx_dsq *it, struct task_struct *p)
+{
+	s32 cpu = scx_bpf_task_cpu(p);
+
+	if (cpu < 0 || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		cpu = scx_bpf_pick_any_cpu(p->cpus_ptr, 0);
+	if (cpu < 0 || !scx_bpf_dsq_move(it, p, SCX_DSQ_LOCAL_ON | cpu, 0))
+		return false;
+	__sync_fetch_and_add(&nr_starvation_moves, 1);
+	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+	return true;
+}
+
+/* Heartbeat: walks one of scxx's DSQs. A task waiting past starvation_ns
+ * is moved ahead (the guaranteed bound on waiting); one waiting past the
+ * stall bound is reported now, before the kernel's watchdog would act.
+ * Local DSQs cannot be walked; their waits are caught in ops.running. */
+static void scan_dsq(u64 dsq_id, u64 now)
+{
+	struct task_struct *p;
+
+	bpf_for_each(scx_dsq, p, dsq_id, 0)
+	{
+		struct task_ctx *tctx = lookup_task_ctx(p);
+		s64 waited;
+
+		if (!tctx || !tctx->wait_since)
+			continue;
+		waited = (s64)(now - tctx->wait_since); /* stamped after `now`: negative */
+		if (waited > (s64)stall_bound_ns && !tctx->stall_seen) {
+			tctx->stall_seen = true;
+			__sync_fetch_and_add(&nr_stalled_seen, 1);
+			record_long_wait(p, tctx, waited, -1);
+		}
+		if (starvation_ns && waited > (s64)starvation_ns && dsq_id != SCXX_AGENT_DSQ)
+			move_starving(&___it, p);
+	}
+}
+
+static void scan_waiting_tasks(u64 now)
+{
+	u32 cpu, nr = scx_bpf_nr_cpu_ids();
+
+	scan_dsq(SCXX_SHARED_DSQ, now);
+	scan_dsq(SCXX_AGENT_DSQ, now);
+	bpf_for(cpu, 0, nr)
+		scan_dsq(cpu, now);
 }
 
 /* Decisions submitted by the agent but not yet read by any CPU. */
@@ -282,7 +428,8 @@ static __always_inline u64 boosted_weight(const struct task_struct *p,
 
 /* Urgent strategy priorities: onto a CPU's local DSQ, at its head, or
  * preempting what runs there unless that is at least as urgent. */
-static void place_urgent(struct task_struct *p, const struct scxx_task_boost *b, u64 enq_flags)
+static void place_urgent(struct task_struct *p, struct task_ctx *tctx,
+			 const struct scxx_task_boost *b, u64 enq_flags)
 {
 	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
 	u64 slice = b->slice_ns ? b->slice_ns : slice_ns;
@@ -293,6 +440,7 @@ static void place_urgent(struct task_struct *p, const struct scxx_task_boost *b,
 	if (b->priority >= SCXX_PRIO_PREEMPT_MIN && cpu < MAX_CPUS &&
 	    running_priority[cpu & (MAX_CPUS - 1)] < b->priority)
 		flags = SCX_ENQ_PREEMPT;
+	note_insert(tctx, local_dsq_of(cpu), 0);
 	scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice, enq_flags | flags);
 	__sync_fetch_and_add(&nr_priority_dispatches, 1);
 	scx_bpf_kick_cpu(cpu, flags == SCX_ENQ_PREEMPT ? SCX_KICK_PREEMPT : SCX_KICK_IDLE);
@@ -303,17 +451,8 @@ static void kernel_mode_enqueue(struct task_struct *p, struct task_ctx *tctx,
 				const struct scxx_task_boost *b, u64 enq_flags)
 {
 	u64 weight = boosted_weight(p, b);
-	u64 vtime = tctx->vtime, deadline, slice, waiting, awake;
+	u64 vtime = tctx->vtime, deadline, slice, vslice, waiting, awake;
 	s32 cpu = scx_bpf_task_cpu(p);
-
-	/* Sleepers get at most one slice of credit. */
-	if (vtime_before(vtime, vtime_now - slice_ns))
-		vtime = vtime_now - slice_ns;
-	tctx->vtime = vtime;
-	/* Tasks that ran little since waking (interactive ones) go first. The
-	 * deadline is only the DSQ key; the virtual time stays in tctx. */
-	awake = tctx->exec_runtime * 100 / weight;
-	deadline = vtime + (awake < 100 * slice_ns ? awake : 100 * slice_ns);
 
 	/* Slices shrink as more tasks wait, scaled by weight. */
 	waiting = scx_bpf_dsq_nr_queued(SCXX_SHARED_DSQ) + 1;
@@ -322,14 +461,32 @@ static void kernel_mode_enqueue(struct task_struct *p, struct task_ctx *tctx,
 		slice = slice_min_ns;
 	if (b && b->slice_ns)
 		slice = b->slice_ns;
+	/* The same slice in virtual time: the unit of every bound below. */
+	vslice = slice * 100 / weight;
 
-	tctx->dsq_key = deadline;
+	/* Liveness: every key lies within about one slice of the clock
+	 * (vtime_now, the largest key that started running). A sleeper keeps
+	 * at most one slice of credit, and the deadline adds at most one slice
+	 * for the time run since waking (interactive tasks, which ran little,
+	 * go first). So a waiting task can be passed by each other task for
+	 * about three slices of virtual time, and its wait is bounded by the
+	 * number of tasks times a few slices, whatever the load. (With a lead
+	 * of 100 slices, as in rustland's formula, a CPU-bound task sat behind
+	 * every waking task for seconds while the clock crawled.) */
+	if (vtime_before(vtime, vtime_now - vslice))
+		vtime = vtime_now - vslice;
+	tctx->vtime = vtime;
+	awake = tctx->exec_runtime * 100 / weight;
+	deadline = vtime + (awake < vslice ? awake : vslice);
+
 	if (p->nr_cpus_allowed == 1) {
+		note_insert(tctx, cpu, deadline);
 		scx_bpf_dsq_insert_vtime(p, cpu, slice, deadline, enq_flags);
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
 		if (enq_flags & SCX_ENQ_WAKEUP)
 			preempt_if_earlier(p, deadline);
 	} else {
+		note_insert(tctx, SCXX_SHARED_DSQ, deadline);
 		scx_bpf_dsq_insert_vtime(p, SCXX_SHARED_DSQ, slice, deadline, enq_flags);
 		if (!kick_for(p, -1, 0) && (enq_flags & SCX_ENQ_WAKEUP))
 			preempt_if_earlier(p, deadline);
@@ -351,6 +508,10 @@ s32 SCXX_OPS(scxx_select_cpu_op, struct task_struct *p, s32 prev_cpu, u64 wake_f
 		return prev_cpu;
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
 	if (is_idle) {
+		struct task_ctx *tctx = lookup_task_ctx(p);
+
+		if (tctx)
+			note_insert(tctx, local_dsq_of(cpu), 0);
 		/* A waking task that found an idle CPU runs there at once. */
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
 		__sync_fetch_and_add(&nr_kernel_dispatches, 1);
@@ -363,9 +524,14 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 	s32 cpu = scx_bpf_task_cpu(p);
 	const struct scxx_task_boost *boost;
 	struct scxx_queued_task *m;
-	struct task_ctx *tctx;
+	struct task_ctx *tctx = lookup_task_ctx(p);
 
+	if (!tctx) {
+		scxx_error("task %d (%s) has no scxx context", p->pid, p->comm);
+		return;
+	}
 	if (is_agent(p)) {
+		note_insert(tctx, SCXX_AGENT_DSQ, 0);
 		scx_bpf_dsq_insert(p, SCXX_AGENT_DSQ, slice_ns, enq_flags);
 		__sync_fetch_and_add(&nr_kernel_dispatches, 1);
 		/* The agent is the scheduler: wake an idle CPU for it, or
@@ -374,17 +540,13 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 		return;
 	}
 	if (is_kernel_helper(p)) {
+		note_insert(tctx, local_dsq_of(cpu), 0);
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice_ns, enq_flags);
 		__sync_fetch_and_add(&nr_kernel_dispatches, 1);
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
 		return;
 	}
 
-	tctx = lookup_task_ctx(p);
-	if (!tctx) {
-		scxx_error("task %d (%s) has no scxx context", p->pid, p->comm);
-		return;
-	}
 	tctx->enq_cnt++;
 	tctx->woke = enq_flags & SCX_ENQ_WAKEUP;
 
@@ -392,7 +554,7 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 	/* Urgent only when waking up: a CPU-bound urgent task put back at the
 	 * head after every slice would starve its CPU's other tasks. */
 	if (boost && boost->priority >= SCXX_PRIO_HEAD_MIN && (enq_flags & SCX_ENQ_WAKEUP)) {
-		place_urgent(p, boost, enq_flags);
+		place_urgent(p, tctx, boost, enq_flags);
 		return;
 	}
 	if (kernel_mode) {
@@ -402,7 +564,14 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 
 	m = reserve_queued();
 	if (!m) {
-		scx_bpf_dsq_insert_vtime(p, SCXX_SHARED_DSQ, slice_ns, p->scx.dsq_vtime, enq_flags);
+		/* The shared DSQ is ordered by the policy's keys: take the key
+		 * of the latest decision, so the task queues among the current
+		 * ones (its own dsq_vtime is in another unit and could sort it
+		 * behind every decision for good). */
+		u64 key = READ_ONCE(last_user_key);
+
+		note_insert(tctx, SCXX_SHARED_DSQ, key);
+		scx_bpf_dsq_insert_vtime(p, SCXX_SHARED_DSQ, slice_ns, key, enq_flags);
 		kick_for(p, -1, 0);
 		return;
 	}
@@ -421,6 +590,7 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 	m->priority = boost ? boost->priority : 0;
 	m->pad = 0;
 	m->boost_slice_ns = boost ? boost->slice_ns : 0;
+	tctx->wait_dsq = SCXX_WAIT_IN_AGENT;
 	/* The first message after the agent went to sleep wakes it, the rest
 	 * go quietly. The exchange is a full barrier between publishing the
 	 * message and reading the flag; the agent does the same in the other
@@ -483,13 +653,16 @@ static void dispatch_task(const struct scxx_dispatched_task *m, s32 this_cpu)
 			cpu = scx_bpf_pick_any_cpu(p->cpus_ptr, 0);
 		if (cpu < 0) { /* affinity changing under us: let any CPU take it */
 			cpu = SCXX_CPU_ANY;
+			note_insert(tctx, SCXX_SHARED_DSQ, m->vtime);
 			scx_bpf_dsq_insert_vtime(p, SCXX_SHARED_DSQ, slice, m->vtime, 0);
 		} else {
 			enq_flags = (m->flags & SCXX_DF_PREEMPT) ? SCX_ENQ_PREEMPT : SCX_ENQ_HEAD;
+			note_insert(tctx, local_dsq_of(cpu), m->vtime);
 			scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice, enq_flags);
 		}
 	} else {
 		dsq = cpu == SCXX_CPU_ANY ? SCXX_SHARED_DSQ : (u64)cpu;
+		note_insert(tctx, dsq, m->vtime);
 		scx_bpf_dsq_insert_vtime(p, dsq, slice, m->vtime, 0);
 	}
 
@@ -500,7 +673,7 @@ static void dispatch_task(const struct scxx_dispatched_task *m, s32 this_cpu)
 		goto out;
 	}
 	__sync_fetch_and_add(&nr_user_dispatches, 1);
-	tctx->dsq_key = m->vtime;
+	WRITE_ONCE(last_user_key, m->vtime);
 	if (cpu == SCXX_CPU_ANY) {
 		if (!kick_for(p, -1, 0) && tctx->woke)
 			preempt_if_earlier(p, m->vtime);
@@ -523,15 +696,31 @@ static long drain_dispatched_cb(struct bpf_dynptr *dynptr, void *ctx)
 	return scx_bpf_dispatch_nr_slots() ? 0 : 1;
 }
 
+/* Runs the task with the earlier key of this CPU's own DSQ and the shared
+ * one: both hold keys of the same clock. Always serving one of them first
+ * would starve the other whenever it never runs dry. */
+static bool consume_earliest(s32 cpu)
+{
+	struct task_struct *mine, *shared;
+	bool shared_first = false;
+
+	if (bpf_ksym_exists(scx_bpf_dsq_peek)) {
+		mine = scx_bpf_dsq_peek(cpu);
+		shared = scx_bpf_dsq_peek(SCXX_SHARED_DSQ);
+		shared_first = mine && shared && vtime_before(shared->scx.dsq_vtime, mine->scx.dsq_vtime);
+	}
+	if (shared_first && scx_bpf_dsq_move_to_local(SCXX_SHARED_DSQ))
+		return true;
+	return scx_bpf_dsq_move_to_local(cpu) || scx_bpf_dsq_move_to_local(SCXX_SHARED_DSQ);
+}
+
 void SCXX_OPS(scxx_dispatch, s32 cpu, struct task_struct *prev)
 {
 	if (scx_bpf_dsq_move_to_local(SCXX_AGENT_DSQ))
 		return;
 	if (scx_bpf_dispatch_nr_slots())
 		bpf_user_ringbuf_drain(&dispatched, drain_dispatched_cb, &cpu, BPF_RB_NO_WAKEUP);
-	if (scx_bpf_dsq_move_to_local(cpu))
-		return;
-	if (scx_bpf_dsq_move_to_local(SCXX_SHARED_DSQ))
+	if (consume_earliest(cpu))
 		return;
 	/* Nothing else to run: let the previous task go on. In user mode only
 	 * briefly: a task that wakes meanwhile reaches a DSQ through the agent
@@ -552,8 +741,10 @@ void SCXX_OPS(scxx_runnable, struct task_struct *p, u64 enq_flags)
 {
 	struct task_ctx *tctx = lookup_task_ctx(p);
 
-	if (tctx)
+	if (tctx) {
 		tctx->exec_runtime = 0; /* a new burst starts after a sleep */
+		start_wait(p, tctx);
+	}
 }
 
 void SCXX_OPS(scxx_running, struct task_struct *p)
@@ -568,6 +759,7 @@ void SCXX_OPS(scxx_running, struct task_struct *p)
 	if (is_agent(p))
 		WRITE_ONCE(usersched_last_run_at, now);
 	if (tctx) {
+		end_wait(p, tctx, now, cpu);
 		tctx->start_ts = now;
 		tctx->slice_start = now;
 	}
@@ -576,8 +768,9 @@ void SCXX_OPS(scxx_running, struct task_struct *p)
 		/* Agent and kernel threads carry no key: never preempted by it. */
 		running_key[cpu & (MAX_CPUS - 1)] = tctx && !is_agent(p) ? tctx->dsq_key : 0;
 	}
-	if (kernel_mode && tctx && vtime_before(vtime_now, tctx->vtime))
-		vtime_now = tctx->vtime;
+	/* Kernel mode: the clock follows the keys that start running. */
+	if (kernel_mode && tctx && !is_agent(p) && vtime_before(vtime_now, tctx->dsq_key))
+		vtime_now = tctx->dsq_key;
 }
 
 void SCXX_OPS(scxx_stopping, struct task_struct *p, bool runnable)
@@ -590,6 +783,8 @@ void SCXX_OPS(scxx_stopping, struct task_struct *p, bool runnable)
 	if (!tctx)
 		return;
 	tctx->stop_ts = now;
+	if (runnable)
+		start_wait(p, tctx);
 	ran = now - tctx->start_ts;
 	tctx->exec_runtime += ran;
 	/* Virtual time: run time scaled by the (strategy-raised) weight. In
@@ -686,6 +881,7 @@ static int heartbeat_cb(void *map, int *key, struct bpf_timer *timer)
 	u64 now = bpf_ktime_get_ns();
 	struct scxx_queued_task *m;
 
+	scan_waiting_tasks(now);
 	if (!kernel_mode && agent_has_work() &&
 	    now - READ_ONCE(usersched_last_run_at) > heartbeat_ns) {
 		m = bpf_ringbuf_reserve(&queued, sizeof(*m), 0);

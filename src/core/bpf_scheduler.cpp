@@ -56,6 +56,9 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
   ro->slice_min_ns = options.slice_min_ns;
   ro->max_run_ns = options.max_run_ns;
   ro->wakeup_margin_ns = options.slice_ns;
+  ro->stall_bound_ns = options.stall_bound_ns;
+  ro->stall_abort = options.stall_abort;
+  ro->starvation_ns = options.starvation_ns;
   const CpuTopology topo = read_cpu_topology();
   for (size_t cpu = 0; cpu < topo.core_id.size() && cpu < kMaxCpus; ++cpu) {
     ro->cpu_core_id[cpu] = topo.core_id[cpu];
@@ -276,7 +279,17 @@ SchedulerStats BpfScheduler::stats() const {
   s.nr_wakeup_preemptions = volatile_read(b->nr_wakeup_preemptions);
   s.nr_dispatch_full = nr_dispatch_full_;
   s.nr_missed_wakeups = nr_missed_wakeups_;
+  s.nr_long_waits = volatile_read(b->nr_long_waits);
+  s.nr_stalled_seen = volatile_read(b->nr_stalled_seen);
+  s.max_wait_ns = volatile_read(b->max_wait_ns);
+  s.nr_starvation_moves = volatile_read(b->nr_starvation_moves);
   return s;
+}
+
+scxx_wait_record BpfScheduler::last_long_wait() const {
+  scxx_wait_record r{};
+  std::memcpy(&r, &skel_->bss->last_long_wait, sizeof(r));
+  return r;
 }
 
 scxx_exit_info BpfScheduler::exit_info() const {

@@ -27,6 +27,13 @@ struct SchedulerOptions {
   bool kernel_mode = false;                   // decide in BPF; the agent loop is not used
   uint64_t slice_min_ns = 1000ULL * 1000;     // kernel mode: shortest slice
   uint64_t max_run_ns = 500ULL * 1000 * 1000; // tick watchdog, 0 = off
+  // Liveness invariant: waits longer than this are counted and recorded;
+  // with stall_abort the scheduler stops with a message naming the task.
+  uint64_t stall_bound_ns = 1000ULL * 1000 * 1000;
+  bool stall_abort = false;
+  // Guaranteed bound: a task waiting longer than this in a DSQ of scxx is
+  // moved to a CPU's local DSQ (0: off).
+  uint64_t starvation_ns = 250ULL * 1000 * 1000;
   // Load only the maps and SYSCALL programs: for kernels without sched_ext
   // (the host-bpf tests and the channel benchmark). attach() is refused.
   bool channel_only = false;
@@ -51,6 +58,10 @@ struct SchedulerStats {
   uint64_t nr_wakeup_preemptions = 0;
   uint64_t nr_dispatch_full = 0;  // agent side: dispatch ring was full
   uint64_t nr_missed_wakeups = 0; // agent slept its whole timeout with messages waiting
+  uint64_t nr_long_waits = 0;     // tasks that waited longer than the stall bound to run
+  uint64_t nr_stalled_seen = 0;   // of those, seen still waiting by the periodic DSQ scan
+  uint64_t max_wait_ns = 0;       // longest wait from runnable to running
+  uint64_t nr_starvation_moves = 0; // tasks moved ahead after waiting past the bound
 };
 
 class BpfScheduler final : public Backend {
@@ -82,6 +93,8 @@ public:
 
   [[nodiscard]] SchedulerStats stats() const;
   [[nodiscard]] scxx_exit_info exit_info() const;
+  // The most recent wait longer than the stall bound (pid 0: none yet).
+  [[nodiscard]] scxx_wait_record last_long_wait() const;
 
   // Channel self-test programs (see bpf/scxx.bpf.c): produce `count`
   // queued messages in the kernel; drain up to `limit` decisions (0: all).

@@ -97,6 +97,21 @@ static int cli_main(int argc, char **argv) {
                    "tick watchdog: preempt a task running longer than this (0: off)")
       ->check(CLI::Range(0, 60000))
       ->default_str(std::to_string(run.max_run_ms));
+  run_cmd
+      ->add_option("--stall-ms", run.stall_ms,
+                   "liveness bound: a runnable task waiting longer than this is counted and "
+                   "recorded (which DSQ, which CPUs) in the stats")
+      ->check(CLI::Range(10, 30000))
+      ->default_str(std::to_string(run.stall_ms));
+  run_cmd
+      ->add_option("--starvation-ms", run.starvation_ms,
+                   "guaranteed bound: a task waiting longer than this in a queue of scxx is "
+                   "moved to a CPU's local queue and runs next (0: off)")
+      ->check(CLI::Range(0, 10000))
+      ->default_str(std::to_string(run.starvation_ms));
+  run_cmd->add_flag("--stall-abort", run.stall_abort,
+                    "debugging: stop the scheduler at the first wait longer than --stall-ms, "
+                    "with a message naming the task and where it waited");
   run_cmd->add_option("--stats", run.stats_interval_s, "print live statistics every SECS (0: off)")
       ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--duration", run.duration_s, "stop after SECS (0: run until signalled)")

@@ -6,6 +6,7 @@
 #include "core/exit_info.h"
 #include "core/memory_lock.h"
 #include "core/sched_ext_sysfs.h"
+#include "core/wait_record.h"
 #include "daemon/stats_line.h"
 #include "policy/policy_factory.h"
 
@@ -197,6 +198,9 @@ int run_scheduler(const RunOptions &options) {
       sched_options.kernel_mode = options.kernel_mode;
       sched_options.slice_min_ns = options.slice_min_us * 1000;
       sched_options.max_run_ns = options.max_run_ms * 1000 * 1000;
+      sched_options.stall_bound_ns = options.stall_ms * 1000 * 1000;
+      sched_options.stall_abort = options.stall_abort;
+      sched_options.starvation_ns = options.starvation_ms * 1000 * 1000;
       BpfScheduler sched(sched_options);
       auto policy = make_policy(options.policy, policy_config);
       AgentLoop loop(sched, *policy);
@@ -250,6 +254,15 @@ int run_scheduler(const RunOptions &options) {
                   static_cast<unsigned long long>(st.nr_failed_dispatches),
                   static_cast<unsigned long long>(st.nr_sched_congested),
                   static_cast<unsigned long long>(st.nr_missed_wakeups));
+      std::printf("[scxx] waits: longest %llu ms, %llu moved ahead after %llu ms, %llu longer "
+                  "than %llu ms (%llu seen still waiting); last: %s\n",
+                  static_cast<unsigned long long>(st.max_wait_ns / 1000000),
+                  static_cast<unsigned long long>(st.nr_starvation_moves),
+                  static_cast<unsigned long long>(options.starvation_ms),
+                  static_cast<unsigned long long>(st.nr_long_waits),
+                  static_cast<unsigned long long>(options.stall_ms),
+                  static_cast<unsigned long long>(st.nr_stalled_seen),
+                  describe_wait(sched.last_long_wait()).c_str());
       std::fflush(stdout);
       if (!stop.load() && exit_requests_restart(info)) {
         std::printf("[scxx] the kernel asked for a restart (CPU hotplug): reloading\n");

@@ -13,10 +13,6 @@ namespace {
 // shorter than this would spend more time deciding than running.
 constexpr uint64_t kSliceFloorDivisor = 4;
 
-// exec_runtime counts towards the deadline only up to this many default
-// slices, so a task that never sleeps is not pushed back without limit.
-constexpr uint64_t kExecRuntimeCapSlices = 100;
-
 } // namespace
 
 GthulhuPolicy::GthulhuPolicy(const PolicyConfig &config, const PolicyLimits &limits)
@@ -34,7 +30,15 @@ uint64_t GthulhuPolicy::slice_for_weight(uint64_t weight) const {
 
 void GthulhuPolicy::on_queued(const QueuedTask &task) {
   const uint64_t weight = task_weight(task);
-  const uint64_t min_v = saturating_sub(min_vruntime_, slice_default_ns_);
+  // Liveness: the credit a sleeper keeps, the place of a new task and the
+  // deadline's lead are all measured in one minimum slice, so every
+  // deadline lies within a few minimum slices of the clock and a waiting
+  // task is passed by each other task for at most that much (the bound in
+  // docs/ARCHITECTURE.md). With Gthulhu's one default slice of credit and a
+  // lead of up to 100 default slices (2 s), a CPU-bound task waited behind
+  // every waking task for seconds: the kernel's watchdog unloaded scxx.
+  const uint64_t unit = slice_min_ns_;
+  const uint64_t min_v = saturating_sub(min_vruntime_, unit);
 
   // The virtual time comes from our own per-pid table, not from
   // QueuedTask::vtime: the kernel's value is 0 until a policy has set it and
@@ -46,8 +50,8 @@ void GthulhuPolicy::on_queued(const QueuedTask &task) {
   }
   uint64_t vtime = 0;
   if (state == nullptr || inserted) {
-    // A new task starts one weighted slice after the floor.
-    vtime = min_v + slice_default_ns_ * kWeightDefault / weight;
+    // A new task starts one weighted minimum slice after the floor.
+    vtime = min_v + unit * kWeightDefault / weight;
   } else {
     // A sleeper gets at most one slice of credit.
     vtime = std::max(*state, min_v);
@@ -58,8 +62,7 @@ void GthulhuPolicy::on_queued(const QueuedTask &task) {
     *state = vtime;
   }
 
-  const uint64_t deadline =
-      vtime + std::min(task.exec_runtime, slice_default_ns_ * kExecRuntimeCapSlices);
+  const uint64_t deadline = vtime + std::min(task.exec_runtime, unit);
   const Entry entry{.decision = {.pid = task.pid,
                                  .cpu = dispatch_cpu(task),
                                  .slice_ns = strategy_slice(task, slice_for_weight(weight)),

@@ -1,7 +1,9 @@
 // gthulhu: a deadline policy. A task's deadline is its virtual time plus
-// the time it has run since it last slept, so tasks that sleep often
-// (interactive ones) get early deadlines and run first, while CPU-bound
-// tasks still share the CPU by weight through the virtual time.
+// the time it has run since it last slept (at most one minimum slice), so
+// tasks that sleep often (interactive ones) get early deadlines and run
+// first, while CPU-bound tasks still share the CPU by weight through the
+// virtual time. Credit, new-task offset and lead are one minimum slice
+// each, which bounds every task's wait (see the test SteadyMixWaitIsBounded).
 #pragma once
 
 #include "policy/fixed_heap.h"

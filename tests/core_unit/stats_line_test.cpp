@@ -21,9 +21,13 @@ TEST(StatsLine, NamesEveryCounter) {
   s.faults = {11, 12};
   s.agent_cpu_pct = 1.25;
   s.policy_overflow = 13;
+  s.sched.nr_long_waits = 14;
+  s.sched.max_wait_ns = 15600000;
+  s.sched.nr_starvation_moves = 16;
   EXPECT_EQ(format_stats_line(s),
             "[scxx] t=12s queued=1 user=2 kernel=3 cancelled=4 bounced=5 failed=6 congested=7 "
-            "held=8 running=9 heartbeats=10 pf_minor=11 pf_major=12 agent_cpu=1.2% overflow=13");
+            "held=8 running=9 heartbeats=10 pf_minor=11 pf_major=12 agent_cpu=1.2% overflow=13 "
+            "long_waits=14 max_wait=15ms starved=16");
 }
 
 } // namespace
