@@ -14,8 +14,11 @@
 #   --quick            2 repetitions (a first look; --reps wins if also given)
 #   --out DIR          results directory (created; default bench-results/<timestamp>)
 #   --cpus N           guest CPUs (default 2)
-#   --configs "A B"    subset/order of: eevdf-1 user-gthulhu user-fifo user-vtime
-#                      kernel minimal eevdf-2 (default: all, in that order)
+#   --tcg-thread MODE  multi (default: vCPUs run in parallel) or single (in
+#                      turn on one host thread; for comparison with old runs)
+#   --configs "A B"    subset/order of: eevdf-1 user-gthulhu user-gthulhu-idle
+#                      user-fifo user-vtime kernel minimal eevdf-2
+#                      (default: all, in that order)
 #   --workloads "A B"  subset of hackbench messaging pipe switch latency
 #   --no-setup         skip scripts/setup.sh and scripts/build.sh
 #   --report-only DIR  only (re)make results.json/.md and plots from DIR
@@ -31,15 +34,16 @@ ORIG_ARGS="$*"
 say() { printf '[bench] %s\n' "$*"; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 2; }
 
-ALL_CONFIGS="eevdf-1 user-gthulhu user-fifo user-vtime kernel minimal eevdf-2"
+ALL_CONFIGS="eevdf-1 user-gthulhu user-gthulhu-idle user-fifo user-vtime kernel minimal eevdf-2"
 ALL_WORKLOADS="hackbench messaging pipe switch latency"
-reps="" quick=0 out="" cpus=2 configs=$ALL_CONFIGS workloads=$ALL_WORKLOADS setup=1 report_only=""
+reps="" quick=0 out="" cpus=2 tcg_thread=multi configs=$ALL_CONFIGS workloads=$ALL_WORKLOADS setup=1 report_only=""
 while [ $# -gt 0 ]; do
     case $1 in
         --reps) reps=${2:?--reps needs a number}; shift 2 ;;
         --quick) quick=1; shift ;;
         --out) out=${2:?--out needs a directory}; shift 2 ;;
         --cpus) cpus=${2:?--cpus needs a number}; shift 2 ;;
+        --tcg-thread) tcg_thread=${2:?--tcg-thread needs single or multi}; shift 2 ;;
         --configs) configs=${2:?}; shift 2 ;;
         --workloads) workloads=${2:?}; shift 2 ;;
         --no-setup) setup=0; shift ;;
@@ -54,6 +58,7 @@ fi
 [ -z "$reps" ] && { [ "$quick" = 1 ] && reps=2 || reps=5; }
 case $reps in ''|*[!0-9]*|0) die "--reps: expected a positive number: $reps" ;; esac
 case $cpus in ''|*[!0-9]*|0) die "--cpus: expected a positive number: $cpus" ;; esac
+case $tcg_thread in single|multi) ;; *) die "--tcg-thread: expected single or multi: $tcg_thread" ;; esac
 for c in $configs; do
     case " $ALL_CONFIGS " in *" $c "*) ;; *) die "unknown configuration '$c' (known: $ALL_CONFIGS)" ;; esac
 done
@@ -95,9 +100,11 @@ accel_cached=$(head -n1 "$CACHE/vm/accel" 2>/dev/null || true)
     echo "git_rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "git_dirty=$(git -C "$REPO" status --porcelain 2>/dev/null | grep -c . || true)"
     echo "qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n1)"
+    echo "guest_cpus=$cpus"
+    echo "tcg_thread=$tcg_thread"
 } >"$out/host.txt"
 
-# Workload sizes: chosen so that the default run (5 reps, 7 configurations,
+# Workload sizes: chosen so that the default run (5 reps, 8 configurations,
 # 2 vCPUs under TCG) stays well under an hour.
 cat >"$out/params.env" <<EOF
 REPS=$reps
@@ -127,13 +134,13 @@ say "$nconf configurations x $nwl workloads x $reps reps in one boot ($cpus vCPU
 
 t0=$(date +%s)
 vm_rc=0
-SCXX_VM_LOG=$out/vm.log tools/vm/scxx-vm --cpus "$cpus" --mem 2G --timeout "$timeout_s" \
+SCXX_VM_LOG=$out/vm.log tools/vm/scxx-vm --cpus "$cpus" --tcg-thread "$tcg_thread" --mem 2G --timeout "$timeout_s" \
     --results "$out" -- bash "$REPO/bench/vm/guest.sh" "$out" || vm_rc=$?
 wall=$(( $(date +%s) - t0 ))
 {
     echo "vm_exit=$vm_rc"
     echo "vm_wall_s=$wall"
-    echo "accel_used=$(sed -n 's/.* accel=\([a-z]*\).*/\1/p' "$out/vm.log" 2>/dev/null | tail -n1)"
+    echo "accel_used=$(sed -n 's/.* accel=\([a-z-]*\).*/\1/p' "$out/vm.log" 2>/dev/null | tail -n1)"
 } >>"$out/host.txt"
 [ "$vm_rc" = 0 ] || say "warning: the VM harness exited with status $vm_rc (see tools/vm/README.md); reporting what was recorded"
 say "VM run took ${wall} s"

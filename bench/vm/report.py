@@ -23,6 +23,7 @@ import sys
 CONFIG_LABELS = {
     "eevdf-1": "EEVDF (pass 1)",
     "user-gthulhu": "scxx user gthulhu",
+    "user-gthulhu-idle": "scxx user gthulhu + builtin-idle",
     "user-fifo": "scxx user fifo",
     "user-vtime": "scxx user vtime",
     "kernel": "scxx kernel mode",
@@ -32,6 +33,7 @@ CONFIG_LABELS = {
 SHORT_LABELS = {
     "eevdf-1": "EEVDF 1",
     "user-gthulhu": "gthulhu",
+    "user-gthulhu-idle": "gthulhu+idle",
     "user-fifo": "fifo",
     "user-vtime": "vtime",
     "kernel": "kernel",
@@ -450,7 +452,8 @@ def make_markdown(result, configs, workloads, status, summ, agent, goals, plots)
     L.append(f"- machine: {host.get('host_cpu_model', '?')} ({host.get('host_cpus', '?')} CPUs), "
              f"host kernel {host.get('host_kernel', '?')}")
     L.append(f"- guest: kernel {guest.get('guest_kernel', '?')}, {guest.get('guest_cpus', '?')} vCPUs, "
-             f"VM acceleration {accel.upper()} ({host.get('qemu', 'qemu ?')}); one boot for all configurations")
+             f"VM acceleration {accel.upper()}, TCG threads {host.get('tcg_thread', 'single (before the option existed)')} "
+             f"({host.get('qemu', 'qemu ?')}); one boot for all configurations")
     L.append(f"- scxx revision {host.get('git_rev', '?')}"
              + (f" with {host.get('git_dirty')} uncommitted file(s)" if host.get("git_dirty", "0") not in ("0", "") else ""))
     L.append(f"- repetitions: {p.get('REPS', '?')} per measurement; cells show median (min–max); "

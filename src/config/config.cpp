@@ -168,6 +168,17 @@ std::vector<KeyDesc> build_table() {
                          "tick watchdog: preempt a task that has run longer than this many "
                          "milliseconds without a break; 0 disables it",
                          0, 60000));
+  t.push_back(config_key("scheduler.starvation_ms", Kind::kInt, &Config::scheduler,
+                         &SchedulerConfig::starvation_ms,
+                         "guaranteed bound on waiting: a task that waited longer than this many "
+                         "milliseconds in a queue of scxx is moved to a CPU's local queue and "
+                         "runs next; 0 disables it",
+                         0, 10000));
+  t.push_back(config_key("scheduler.stall_ms", Kind::kInt, &Config::scheduler,
+                         &SchedulerConfig::stall_ms,
+                         "liveness check: a runnable task that waited longer than this many "
+                         "milliseconds is counted (long_waits) and recorded with where it waited",
+                         10, 30000));
   t.push_back(config_key("scheduler.lock_memory", Kind::kBool, &Config::scheduler,
                          &SchedulerConfig::lock_memory,
                          "lock the agent's memory so page faults cannot stall scheduling"));

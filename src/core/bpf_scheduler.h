@@ -56,11 +56,11 @@ struct SchedulerStats {
   uint64_t nr_priority_dispatches = 0;
   uint64_t nr_watchdog_preemptions = 0;
   uint64_t nr_wakeup_preemptions = 0;
-  uint64_t nr_dispatch_full = 0;  // agent side: dispatch ring was full
-  uint64_t nr_missed_wakeups = 0; // agent slept its whole timeout with messages waiting
-  uint64_t nr_long_waits = 0;     // tasks that waited longer than the stall bound to run
-  uint64_t nr_stalled_seen = 0;   // of those, seen still waiting by the periodic DSQ scan
-  uint64_t max_wait_ns = 0;       // longest wait from runnable to running
+  uint64_t nr_dispatch_full = 0;    // agent side: dispatch ring was full
+  uint64_t nr_missed_wakeups = 0;   // agent slept its whole timeout with messages waiting
+  uint64_t nr_long_waits = 0;       // tasks that waited longer than the stall bound to run
+  uint64_t nr_stalled_seen = 0;     // of those, seen still waiting by the periodic DSQ scan
+  uint64_t max_wait_ns = 0;         // longest wait from runnable to running
   uint64_t nr_starvation_moves = 0; // tasks moved ahead after waiting past the bound
 };
 

@@ -29,7 +29,7 @@ std::string describe_wait(const scxx_wait_record &r) {
     comm[i] = r.comm[i];
   }
   std::string ran = r.run_cpu < 0 ? std::string("still waiting when seen")
-                                   : "then ran on cpu " + std::to_string(r.run_cpu);
+                                  : "then ran on cpu " + std::to_string(r.run_cpu);
   char line[512];
   std::snprintf(line, sizeof(line),
                 "%s[%d] waited %llu ms in the %s (depth %llu, key %llu, clock %llu), "

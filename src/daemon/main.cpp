@@ -42,6 +42,12 @@ void apply_config(const scxx::Config &cfg, const CLI::App &cmd, scxx::RunOptions
   if (unset("--max-run-ms")) {
     run.max_run_ms = s.max_run_ms;
   }
+  if (unset("--starvation-ms")) {
+    run.starvation_ms = s.starvation_ms;
+  }
+  if (unset("--stall-ms")) {
+    run.stall_ms = s.stall_ms;
+  }
   if (unset("--no-mlock")) {
     run.lock_memory = s.lock_memory;
   }

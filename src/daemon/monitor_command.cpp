@@ -173,7 +173,8 @@ int run_monitor(const MonitorOptions &options) {
       faults = (stat_now->minflt + stat_now->majflt) - (stat_before->minflt + stat_before->majflt);
     }
     std::printf("queued=%llu user=%llu kernel=%llu congested=%llu bounced=%llu cancelled=%llu "
-                "failed=%llu held=%llu pagefaults=%ld agent_cpu=%.1f%%%s\n",
+                "failed=%llu held=%llu pagefaults=%ld agent_cpu=%.1f%% long_waits=%llu "
+                "max_wait=%llums starved=%llu%s\n",
                 delta(now.nr_queued, before.nr_queued),
                 delta(now.nr_user_dispatches, before.nr_user_dispatches),
                 delta(now.nr_kernel_dispatches + now.nr_priority_dispatches,
@@ -183,6 +184,9 @@ int run_monitor(const MonitorOptions &options) {
                 delta(now.nr_cancel_dispatches, before.nr_cancel_dispatches),
                 delta(now.nr_failed_dispatches, before.nr_failed_dispatches),
                 static_cast<unsigned long long>(now.nr_scheduled), faults, cpu_pct,
+                delta(now.nr_long_waits, before.nr_long_waits),
+                static_cast<unsigned long long>(now.max_wait_ns / 1000000),
+                delta(now.nr_starvation_moves, before.nr_starvation_moves),
                 now.exit_info.valid != 0 ? " (scheduler exited)" : "");
     std::fflush(stdout);
     if (now.exit_info.valid != 0) {

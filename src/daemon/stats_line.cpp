@@ -21,8 +21,7 @@ std::string format_stats_line(const StatsSample &s) {
                 static_cast<unsigned long long>(s.sched.nr_scheduled),
                 static_cast<unsigned long long>(s.sched.nr_running),
                 static_cast<unsigned long long>(s.sched.nr_heartbeat_wakeups), s.faults.minor,
-                s.faults.major, s.agent_cpu_pct,
-                static_cast<unsigned long long>(s.policy_overflow),
+                s.faults.major, s.agent_cpu_pct, static_cast<unsigned long long>(s.policy_overflow),
                 static_cast<unsigned long long>(s.sched.nr_long_waits),
                 static_cast<unsigned long long>(s.sched.max_wait_ns / 1000000),
                 static_cast<unsigned long long>(s.sched.nr_starvation_moves));

@@ -32,6 +32,8 @@ TEST(Config, EmptyTextGivesDefaults) {
     EXPECT_FALSE(c.scheduler.partial);
     EXPECT_FALSE(c.scheduler.builtin_idle);
     EXPECT_EQ(c.scheduler.max_run_ms, 500U);
+    EXPECT_EQ(c.scheduler.starvation_ms, 250U);
+    EXPECT_EQ(c.scheduler.stall_ms, 1000U);
     EXPECT_TRUE(c.scheduler.lock_memory);
     EXPECT_FALSE(c.scheduler.forbid_mmap);
     EXPECT_EQ(c.stats.interval_s, 0.0);
@@ -49,6 +51,8 @@ scheduler:
   partial: true
   builtin_idle: true
   max_run_ms: 0
+  starvation_ms: 0
+  stall_ms: 200
   lock_memory: false
   forbid_mmap: true
 stats:
@@ -70,6 +74,8 @@ strategies:
   EXPECT_TRUE(c.scheduler.partial);
   EXPECT_TRUE(c.scheduler.builtin_idle);
   EXPECT_EQ(c.scheduler.max_run_ms, 0U);
+  EXPECT_EQ(c.scheduler.starvation_ms, 0U);
+  EXPECT_EQ(c.scheduler.stall_ms, 200U);
   EXPECT_FALSE(c.scheduler.lock_memory);
   EXPECT_TRUE(c.scheduler.forbid_mmap);
   EXPECT_DOUBLE_EQ(c.stats.interval_s, 2.5);
@@ -246,6 +252,8 @@ TEST(Config, ExplainMentionsEveryKey) {
                                             "scheduler.partial",
                                             "scheduler.builtin_idle",
                                             "scheduler.max_run_ms",
+                                            "scheduler.starvation_ms",
+                                            "scheduler.stall_ms",
                                             "scheduler.lock_memory",
                                             "scheduler.forbid_mmap",
                                             "stats",

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs the vm stress test (tests/vm/sched_stress.sh) of each given mode many
+# times in a row, one fresh VM boot per run, and counts what happened:
+# passes, failures, watchdog exits (the kernel unloaded scxx) and boots that
+# never reached the test (retried by the harness, counted here).
+#
+#   scripts/stress-repeat.sh [--runs N] [--cpus C] [--secs S] [--out DIR] MODE...
+#   scripts/stress-repeat.sh --runs 10 gthulhu gthulhu-idle kernel
+#
+# MODE: fifo, vtime, gthulhu, gthulhu-idle, kernel (default: all five).
+# Every run's whole console (boot included) and the harness's boot log land in DIR (default
+# build/stress-repeat-<date>); a summary table is printed at the end and
+# written to DIR/summary.txt. Exit status 0 only if every run passed.
+# Expects scripts/setup.sh and scripts/build.sh to have run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${SCXX_BUILD_DIR:-build}
+runs=10 cpus=2 secs=30 out=""
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+    case $1 in
+        --runs) runs=${2:?--runs needs a number}; shift ;;
+        --cpus) cpus=${2:?--cpus needs a number}; shift ;;
+        --secs) secs=${2:?--secs needs a number}; shift ;;
+        --out) out=${2:?--out needs a directory}; shift ;;
+        -h | --help) usage; exit 0 ;;
+        -*) echo "stress-repeat: unknown option $1 (see --help)" >&2; exit 2 ;;
+        *) break ;;
+    esac
+    shift
+done
+for v in "$runs" "$cpus" "$secs"; do
+    [[ $v =~ ^[1-9][0-9]*$ ]] || { echo "stress-repeat: not a positive number: $v" >&2; exit 2; }
+done
+modes=("$@")
+[ ${#modes[@]} -gt 0 ] || modes=(fifo vtime gthulhu gthulhu-idle kernel)
+for m in "${modes[@]}"; do
+    case $m in fifo | vtime | gthulhu | gthulhu-idle | kernel) ;;
+        *) echo "stress-repeat: unknown mode $m" >&2; exit 2 ;; esac
+done
+[ -x "$BUILD/src/daemon/scxx" ] || { echo "stress-repeat: build first (scripts/build.sh)" >&2; exit 2; }
+out=${out:-$BUILD/stress-repeat-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out"
+export SCXX_VM_LOG=$out/vm-boots.log
+qemu=$(qemu-system-x86_64 --version | head -1)
+echo "[stress-repeat] $runs runs x ${modes[*]} on $cpus vCPUs (${secs}s stress each); $qemu; logs in $out"
+
+declare -A pass fail exits
+status=0
+for m in "${modes[@]}"; do
+    pass[$m]=0 fail[$m]=0 exits[$m]=0
+    for ((i = 1; i <= runs; i++)); do
+        log=$out/$m-$i.log
+        t0=$SECONDS
+        tools/vm/scxx-vm --verbose --cpus "$cpus" --timeout 400 -- \
+            tests/vm/sched_stress.sh "$BUILD/src/daemon/scxx" "$m" "$secs" >"$log" 2>&1
+        rc=$?
+        verdict=PASS
+        if [ $rc -ne 0 ]; then verdict="FAIL($rc)"; fail[$m]=$((fail[$m] + 1)); status=1; else pass[$m]=$((pass[$m] + 1)); fi
+        # A watchdog exit shows as an error exit record or a sched_ext error in the console.
+        if grep -qE 'runnable-task-stall|exit kind=error|sched_ext: BPF scheduler .* disabled' "$log"; then
+            exits[$m]=$((exits[$m] + 1))
+            verdict+=" watchdog-exit"
+        fi
+        summary=$(grep -E '^\[sched_stress\] (PASS|FAIL)' "$log" | tail -1 | cut -c1-200)
+        echo "[stress-repeat] $m run $i/$runs: $verdict in $((SECONDS - t0)) s: $summary"
+    done
+done
+
+{
+    echo "mode          runs  pass  fail  watchdog-exits   ($cpus vCPUs, ${secs}s stress, $qemu)"
+    for m in "${modes[@]}"; do
+        printf '%-13s %4d  %4d  %4d  %4d\n' "$m" "$runs" "${pass[$m]}" "${fail[$m]}" "${exits[$m]}"
+    done
+    echo "boots: $(wc -l <"$SCXX_VM_LOG") test runs, $(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^boots=/) { split($i, a, "="); s += a[2] - 1 } } END { print s + 0 }' "$SCXX_VM_LOG") retried boots"
+} | tee "$out/summary.txt"
+exit $status
