@@ -39,6 +39,10 @@
 		scx_bpf_error_bstr(___fmt, ___param, sizeof(___param));            \
 	})
 
+/* The iterator of the innermost bpf_for_each() (libbpf names it ___it), for
+ * kfuncs that act on the task being iterated, such as scx_bpf_dsq_move(). */
+#define BPF_FOR_EACH_ITER (&___it)
+
 #define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
 

@@ -54,8 +54,8 @@
  *    DSQ, at its head or preempting. Priorities 1..10 slow the task's
  *    virtual time; the queued message carries them to the Policy.
  * 8. Kernel mode (kernel_mode = true): no message goes to the agent. Tasks
- *    are ordered here by deadline = vtime + min(exec_runtime, 100 * slice)
- *    on the shared DSQ, the same deadline idea as the gthulhu policy.
+ *    are ordered here by deadline = vtime + min(exec_runtime, slice) on the
+ *    shared DSQ, the same deadline idea as the gthulhu policy.
  * 9. ops.tick preempts a task that has run longer than max_run_ns.
  * 10. Wakeup preemption: a task that woke up, found no idle CPU and whose
  *    DSQ key (deadline) is earlier by more than wakeup_margin_ns than that
@@ -65,6 +65,11 @@
  *    enqueue after that clears it and wakes the agent (forced ring
  *    notification), every other message goes without one: a notification
  *    costs an irq_work, wasted while the agent is awake anyway.
+ * 12. Liveness: every wait from runnable to running is measured; the
+ *    heartbeat walks scxx's DSQs, moves a task that waited past
+ *    starvation_ns onto a CPU's local DSQ and records any wait past
+ *    stall_bound_ns (struct scxx_wait_record). See "Bounded waits" in
+ *    docs/ARCHITECTURE.md for why keys stay near the clock.
  */
 #include "common.bpf.h"
 
@@ -224,12 +229,25 @@ static bool is_kernel_helper(const struct task_struct *p)
 }
 
 /* ---- liveness: how long runnable tasks wait ------------------------------ */
-/* The task starts to wait: it became runnable, or its slice ended. */
-static __always_inline void start_wait(struct task_struct *p, struct task_ctx *tctx)
+static __always_inline u64 local_dsq_of(s32 cpu)
 {
-	tctx->wait_since = bpf_ktime_get_ns();
-	tctx->wait_dsq = SCXX_WAIT_IN_AGENT;
-	tctx->wait_cpu = scx_bpf_task_cpu(p);
+	return SCXX_WAIT_LOCAL_FLAG | (u64)(u32)cpu;
+}
+
+/* The task starts to wait: it became runnable (woke), or it stopped while
+ * still runnable. The place is set where the task is inserted; ops.select_cpu
+ * may already have done that for a wake-up (it runs before ops.runnable), and
+ * a task the kernel puts back on its CPU's local DSQ (preempted by a higher
+ * class) gets no insert at all: hence the default after a stop. */
+static __always_inline void start_wait(struct task_struct *p, struct task_ctx *tctx, bool woke)
+{
+	s32 cpu = scx_bpf_task_cpu(p);
+
+	WRITE_ONCE(tctx->wait_since, bpf_ktime_get_ns());
+	if (!woke)
+		tctx->wait_dsq = local_dsq_of(cpu);
+	tctx->wait_cpu = cpu;
+	tctx->woke = woke;
 	tctx->stall_seen = false;
 }
 
@@ -239,11 +257,6 @@ static __always_inline void note_insert(struct task_ctx *tctx, u64 dsq, u64 key)
 {
 	tctx->wait_dsq = dsq;
 	tctx->dsq_key = key;
-}
-
-static __always_inline u64 local_dsq_of(s32 cpu)
-{
-	return SCXX_WAIT_LOCAL_FLAG | (u64)(u32)cpu;
 }
 
 /* Only one CPU writes the record at a time; a concurrent one is counted but
@@ -269,9 +282,12 @@ static void record_long_wait(struct task_struct *p, struct task_ctx *tctx, u64 w
 	r->wait_ns = wait;
 	r->key = tctx->dsq_key;
 	r->clock = vtime_now;
-	r->dsq_depth = (dsq == SCXX_WAIT_IN_AGENT || (dsq & SCXX_WAIT_LOCAL_FLAG))
-			       ? 0
-			       : (u64)scx_bpf_dsq_nr_queued(dsq);
+	r->dsq_depth = 0;
+	if (dsq != SCXX_WAIT_IN_AGENT && !(dsq & SCXX_WAIT_LOCAL_FLAG)) {
+		s32 depth = scx_bpf_dsq_nr_queued(dsq);
+
+		r->dsq_depth = depth > 0 ? (u64)depth : 0;
+	}
 	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), p->comm);
 	__sync_lock_test_and_set(&wait_record_busy, 0);
 }
@@ -279,13 +295,14 @@ static void record_long_wait(struct task_struct *p, struct task_ctx *tctx, u64 w
 /* In ops.running: how long did the task wait? */
 static void end_wait(struct task_struct *p, struct task_ctx *tctx, u64 now, s32 cpu)
 {
-	u64 wait, max;
+	u64 since = READ_ONCE(tctx->wait_since), wait, max;
 	int i;
 
-	if (!tctx->wait_since)
+	if (!since)
 		return;
-	wait = now - tctx->wait_since;
-	tctx->wait_since = 0;
+	WRITE_ONCE(tctx->wait_since, 0);
+	/* Clocks of two CPUs may disagree by a little: never a negative wait. */
+	wait = (s64)(now - since) > 0 ? now - since : 0;
 	for (i = 0; i < 4; i++) {
 		max = READ_ONCE(max_wait_ns);
 		if (wait <= max || __sync_bool_compare_and_swap(&max_wait_ns, max, wait))
@@ -326,17 +343,21 @@ static void scan_dsq(u64 dsq_id, u64 now)
 	{
 		struct task_ctx *tctx = lookup_task_ctx(p);
 		s64 waited;
+		u64 since;
 
-		if (!tctx || !tctx->wait_since)
+		if (!tctx)
 			continue;
-		waited = (s64)(now - tctx->wait_since); /* stamped after `now`: negative */
+		since = READ_ONCE(tctx->wait_since); /* once: ops.running may clear it */
+		if (!since)
+			continue;
+		waited = (s64)(now - since); /* stamped after `now`: negative */
 		if (waited > (s64)stall_bound_ns && !tctx->stall_seen) {
 			tctx->stall_seen = true;
 			__sync_fetch_and_add(&nr_stalled_seen, 1);
 			record_long_wait(p, tctx, waited, -1);
 		}
 		if (starvation_ns && waited > (s64)starvation_ns && dsq_id != SCXX_AGENT_DSQ)
-			move_starving(&___it, p);
+			move_starving(BPF_FOR_EACH_ITER, p);
 	}
 }
 
@@ -344,10 +365,14 @@ static void scan_waiting_tasks(u64 now)
 {
 	u32 cpu, nr = scx_bpf_nr_cpu_ids();
 
+	/* DSQ iterators need an RCU read section; kernels before 6.19 verify a
+	 * timer armed from a sleepable program as sleepable. */
+	bpf_rcu_read_lock();
 	scan_dsq(SCXX_SHARED_DSQ, now);
 	scan_dsq(SCXX_AGENT_DSQ, now);
 	bpf_for(cpu, 0, nr)
 		scan_dsq(cpu, now);
+	bpf_rcu_read_unlock();
 }
 
 /* Decisions submitted by the agent but not yet read by any CPU. */
@@ -475,6 +500,10 @@ static void kernel_mode_enqueue(struct task_struct *p, struct task_ctx *tctx,
 	 * every waking task for seconds while the clock crawled.) */
 	if (vtime_before(vtime, vtime_now - vslice))
 		vtime = vtime_now - vslice;
+	/* From above too: a task that ran alone on refilled slices, never
+	 * passing through ops.running, may have gone far past the clock. */
+	if (vtime_before(vtime_now + vslice, vtime))
+		vtime = vtime_now + vslice;
 	tctx->vtime = vtime;
 	awake = tctx->exec_runtime * 100 / weight;
 	deadline = vtime + (awake < vslice ? awake : vslice);
@@ -653,16 +682,15 @@ static void dispatch_task(const struct scxx_dispatched_task *m, s32 this_cpu)
 			cpu = scx_bpf_pick_any_cpu(p->cpus_ptr, 0);
 		if (cpu < 0) { /* affinity changing under us: let any CPU take it */
 			cpu = SCXX_CPU_ANY;
-			note_insert(tctx, SCXX_SHARED_DSQ, m->vtime);
+			dsq = SCXX_SHARED_DSQ;
 			scx_bpf_dsq_insert_vtime(p, SCXX_SHARED_DSQ, slice, m->vtime, 0);
 		} else {
 			enq_flags = (m->flags & SCXX_DF_PREEMPT) ? SCX_ENQ_PREEMPT : SCX_ENQ_HEAD;
-			note_insert(tctx, local_dsq_of(cpu), m->vtime);
+			dsq = local_dsq_of(cpu);
 			scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice, enq_flags);
 		}
 	} else {
 		dsq = cpu == SCXX_CPU_ANY ? SCXX_SHARED_DSQ : (u64)cpu;
-		note_insert(tctx, dsq, m->vtime);
 		scx_bpf_dsq_insert_vtime(p, dsq, slice, m->vtime, 0);
 	}
 
@@ -674,6 +702,7 @@ static void dispatch_task(const struct scxx_dispatched_task *m, s32 this_cpu)
 	}
 	__sync_fetch_and_add(&nr_user_dispatches, 1);
 	WRITE_ONCE(last_user_key, m->vtime);
+	note_insert(tctx, dsq, m->vtime); /* not before: a stale decision must not overwrite */
 	if (cpu == SCXX_CPU_ANY) {
 		if (!kick_for(p, -1, 0) && tctx->woke)
 			preempt_if_earlier(p, m->vtime);
@@ -743,7 +772,7 @@ void SCXX_OPS(scxx_runnable, struct task_struct *p, u64 enq_flags)
 
 	if (tctx) {
 		tctx->exec_runtime = 0; /* a new burst starts after a sleep */
-		start_wait(p, tctx);
+		start_wait(p, tctx, true);
 	}
 }
 
@@ -768,9 +797,16 @@ void SCXX_OPS(scxx_running, struct task_struct *p)
 		/* Agent and kernel threads carry no key: never preempted by it. */
 		running_key[cpu & (MAX_CPUS - 1)] = tctx && !is_agent(p) ? tctx->dsq_key : 0;
 	}
-	/* Kernel mode: the clock follows the keys that start running. */
-	if (kernel_mode && tctx && !is_agent(p) && vtime_before(vtime_now, tctx->dsq_key))
-		vtime_now = tctx->dsq_key;
+	/* Kernel mode: the clock follows the keys that start running, and the
+	 * virtual time of tasks that run without one (idle wake-ups placed by
+	 * ops.select_cpu, urgent tasks): else their vtime ran ahead of the clock
+	 * and they queued far behind everyone once the load came. */
+	if (kernel_mode && tctx && !is_agent(p)) {
+		u64 clock = vtime_before(tctx->vtime, tctx->dsq_key) ? tctx->dsq_key : tctx->vtime;
+
+		if (vtime_before(vtime_now, clock))
+			vtime_now = clock;
+	}
 }
 
 void SCXX_OPS(scxx_stopping, struct task_struct *p, bool runnable)
@@ -784,7 +820,7 @@ void SCXX_OPS(scxx_stopping, struct task_struct *p, bool runnable)
 		return;
 	tctx->stop_ts = now;
 	if (runnable)
-		start_wait(p, tctx);
+		start_wait(p, tctx, false);
 	ran = now - tctx->start_ts;
 	tctx->exec_runtime += ran;
 	/* Virtual time: run time scaled by the (strategy-raised) weight. In

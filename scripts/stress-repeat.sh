@@ -57,8 +57,10 @@ for m in "${modes[@]}"; do
         rc=$?
         verdict=PASS
         if [ $rc -ne 0 ]; then verdict="FAIL($rc)"; fail[$m]=$((fail[$m] + 1)); status=1; else pass[$m]=$((pass[$m] + 1)); fi
-        # A watchdog exit shows as an error exit record or a sched_ext error in the console.
-        if grep -qE 'runnable-task-stall|exit kind=error|sched_ext: BPF scheduler .* disabled' "$log"; then
+        # A watchdog exit shows as an error exit record (kind >= 1024, e.g.
+        # runnable-task-stall(1026)) or the kernel's message; a normal stop
+        # prints "disabled (unregistered from user space)", which is not one.
+        if grep -qE 'exit kind=[a-z-]+\(1[0-9]{3}\)|BPF scheduler "scxx" disabled \((runnable task stall|.*error)' "$log"; then
             exits[$m]=$((exits[$m] + 1))
             verdict+=" watchdog-exit"
         fi

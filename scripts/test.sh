@@ -14,7 +14,15 @@ echo "[test] ctest (VM boots logged to $SCXX_VM_LOG)"
 rc=0
 ctest --test-dir "$BUILD" --output-on-failure --no-tests=error "$@" || rc=$?
 if [ -f "$SCXX_VM_LOG" ]; then
-    echo "[test] VM boots this run: $(wc -l <"$SCXX_VM_LOG") invocations, see $SCXX_VM_LOG"
+    # Boots that never reached their test were retried by the harness: count
+    # them, never hide them.
+    awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+           n++; boots += f["boots"]; if (f["boots"] > 1) retried += f["boots"] - 1
+           out[f["outcome"]]++; acc[f["accel"]]++ }
+         END { printf "[test] VM: %d runs, %d boots (%d retried after a boot failure);", n, boots, retried
+               for (o in out) printf " %s=%d", o, out[o]
+               printf "; accel"; for (a in acc) printf " %s=%d", a, acc[a]; print "" }' "$SCXX_VM_LOG"
+    echo "[test] VM log: $SCXX_VM_LOG"
 fi
 echo "[test] wall time $(( $(date +%s) - start )) s"
 exit $rc

@@ -172,8 +172,9 @@ std::vector<KeyDesc> build_table() {
                          &SchedulerConfig::starvation_ms,
                          "guaranteed bound on waiting: a task that waited longer than this many "
                          "milliseconds in a queue of scxx is moved to a CPU's local queue and "
-                         "runs next; 0 disables it",
-                         0, 10000));
+                         "runs next; 0 disables it; at most 4000, below the kernel's 5 s "
+                         "watchdog",
+                         0, 4000));
   t.push_back(config_key("scheduler.stall_ms", Kind::kInt, &Config::scheduler,
                          &SchedulerConfig::stall_ms,
                          "liveness check: a runnable task that waited longer than this many "

@@ -28,7 +28,7 @@ struct SchedulerConfig {
   bool partial = false;           // only tasks switched to SCHED_EXT
   bool builtin_idle = false;
   uint64_t max_run_ms = 500;    // tick watchdog, 0: off; [0, 60000]
-  uint64_t starvation_ms = 250; // waits in scxx's DSQs past this are moved ahead; [0, 10000]
+  uint64_t starvation_ms = 250; // waits in scxx's DSQs past this are moved ahead; [0, 4000]
   uint64_t stall_ms = 1000;     // longer waits are counted and named; [10, 30000]
   bool lock_memory = true;
   bool forbid_mmap = false;

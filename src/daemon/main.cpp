@@ -113,7 +113,7 @@ static int cli_main(int argc, char **argv) {
       ->add_option("--starvation-ms", run.starvation_ms,
                    "guaranteed bound: a task waiting longer than this in a queue of scxx is "
                    "moved to a CPU's local queue and runs next (0: off)")
-      ->check(CLI::Range(0, 10000))
+      ->check(CLI::Range(0, 4000)) // plus the 100 ms scan: below the kernel's 5 s watchdog
       ->default_str(std::to_string(run.starvation_ms));
   run_cmd->add_flag("--stall-abort", run.stall_abort,
                     "debugging: stop the scheduler at the first wait longer than --stall-ms, "
