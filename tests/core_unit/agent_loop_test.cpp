@@ -1,0 +1,207 @@
+// AgentLoop driven through a fake Backend: what one step moves, the batch
+// limit, a full dispatch channel, exit notices, and how run() sleeps.
+#include "core/agent_loop.h"
+#include "policy/fifo_policy.h"
+#include "policy/gthulhu_policy.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <vector>
+
+namespace scxx {
+namespace {
+
+// The kernel side as the loop sees it: a queue of messages, a dispatch
+// channel of bounded capacity, and a record of every call.
+class FakeBackend final : public Backend {
+public:
+  std::deque<QueuedTask> queued;
+  std::vector<Decision> dispatched;
+  size_t capacity = SIZE_MAX; // decisions the channel accepts before it is full
+  std::vector<uint64_t> pending_reports;
+  std::vector<int> wait_timeouts;
+  bool stop_after_wait = false;
+  std::atomic<bool> *stop = nullptr;
+  int exit_after_waits = -1;
+
+  size_t dequeue(std::span<QueuedTask> out) override {
+    const size_t n = std::min(out.size(), queued.size());
+    for (size_t i = 0; i < n; ++i) {
+      out[i] = queued.front();
+      queued.pop_front();
+    }
+    return n;
+  }
+  bool dispatch(const Decision &decision) override {
+    if (dispatched.size() >= capacity) {
+      return false;
+    }
+    dispatched.push_back(decision);
+    return true;
+  }
+  void notify_complete(uint64_t nr_pending) override { pending_reports.push_back(nr_pending); }
+  bool wait_for_work(int timeout_ms) override {
+    wait_timeouts.push_back(timeout_ms);
+    if (stop_after_wait && stop != nullptr) {
+      stop->store(true);
+    }
+    return !queued.empty();
+  }
+  [[nodiscard]] bool exited() const override {
+    return exit_after_waits >= 0 && static_cast<int>(wait_timeouts.size()) >= exit_after_waits;
+  }
+};
+
+QueuedTask task(int32_t pid, uint64_t enq_cnt = 1) {
+  QueuedTask t;
+  t.pid = pid;
+  t.tgid = pid;
+  t.nr_cpus_allowed = 4;
+  t.enq_cnt = enq_cnt;
+  return t;
+}
+
+QueuedTask exit_notice(int32_t pid) {
+  QueuedTask t;
+  t.pid = pid;
+  t.tgid = pid;
+  t.flags = kQueuedExiting;
+  return t;
+}
+
+const PolicyConfig kConfig{};
+
+TEST(AgentLoop, StepMovesEveryQueuedTaskToADecision) {
+  FakeBackend backend;
+  FifoPolicy policy(kConfig);
+  AgentLoop loop(backend, policy);
+  backend.queued = {task(1, 7), task(2, 8), task(3, 9)};
+
+  EXPECT_EQ(loop.step(), AgentLoop::StepResult::kMoved);
+  ASSERT_EQ(backend.dispatched.size(), 3U);
+  EXPECT_EQ(backend.dispatched[0].pid, 1);
+  EXPECT_EQ(backend.dispatched[0].enq_cnt, 7U);
+  EXPECT_EQ(backend.dispatched[2].pid, 3);
+  // The kernel side learns that the policy holds nothing back.
+  EXPECT_EQ(backend.pending_reports, std::vector<uint64_t>{0});
+  const AgentLoopCounters c = loop.counters();
+  EXPECT_EQ(c.iterations, 1U);
+  EXPECT_EQ(c.tasks_received, 3U);
+  EXPECT_EQ(c.decisions_sent, 3U);
+  EXPECT_EQ(c.dispatch_full, 0U);
+}
+
+TEST(AgentLoop, IdleStepMovesNothing) {
+  FakeBackend backend;
+  FifoPolicy policy(kConfig);
+  AgentLoop loop(backend, policy);
+  EXPECT_EQ(loop.step(), AgentLoop::StepResult::kIdle);
+  EXPECT_TRUE(backend.dispatched.empty());
+  EXPECT_EQ(backend.pending_reports, std::vector<uint64_t>{0});
+}
+
+TEST(AgentLoop, OneStepTakesAtMostOneBatch) {
+  FakeBackend backend;
+  FifoPolicy policy(kConfig);
+  AgentLoop loop(backend, policy);
+  const size_t total = AgentLoop::kBatch + 88;
+  for (size_t i = 0; i < total; ++i) {
+    backend.queued.push_back(task(static_cast<int32_t>(i + 1)));
+  }
+  EXPECT_EQ(loop.step(), AgentLoop::StepResult::kMoved);
+  EXPECT_EQ(backend.dispatched.size(), AgentLoop::kBatch);
+  EXPECT_EQ(backend.queued.size(), 88U);
+  EXPECT_EQ(loop.step(), AgentLoop::StepResult::kMoved);
+  EXPECT_EQ(backend.dispatched.size(), total);
+  EXPECT_EQ(backend.dispatched.back().pid, static_cast<int32_t>(total));
+}
+
+TEST(AgentLoop, FullChannelKeepsTheDecisionForLater) {
+  FakeBackend backend;
+  backend.capacity = 2;
+  FifoPolicy policy(kConfig);
+  AgentLoop loop(backend, policy);
+  backend.queued = {task(1), task(2), task(3)};
+
+  // Two go out; the third is refused and handed back to the policy, which
+  // still holds it (and says so to the kernel side).
+  EXPECT_EQ(loop.step(), AgentLoop::StepResult::kMoved);
+  EXPECT_EQ(backend.dispatched.size(), 2U);
+  EXPECT_EQ(policy.nr_queued(), 1U);
+  EXPECT_EQ(backend.pending_reports.back(), 1U);
+  EXPECT_EQ(loop.counters().dispatch_full, 1U);
+
+  // Nothing new and the channel still full: the loop must back off.
+  EXPECT_EQ(loop.step(), AgentLoop::StepResult::kChannelFull);
+  EXPECT_EQ(loop.counters().dispatch_full, 2U);
+
+  // The kernel drained the channel: the kept decision goes out first.
+  backend.dispatched.clear();
+  backend.queued = {task(4)};
+  EXPECT_EQ(loop.step(), AgentLoop::StepResult::kMoved);
+  ASSERT_EQ(backend.dispatched.size(), 2U);
+  EXPECT_EQ(backend.dispatched[0].pid, 3);
+  EXPECT_EQ(backend.dispatched[1].pid, 4);
+  EXPECT_EQ(backend.pending_reports.back(), 0U);
+}
+
+TEST(AgentLoop, ExitNoticesReachThePolicyAndAreNotDispatched) {
+  FakeBackend backend;
+  GthulhuPolicy policy(kConfig);
+  AgentLoop loop(backend, policy);
+  backend.queued = {task(1), task(2)};
+  loop.step();
+  EXPECT_EQ(policy.nr_tracked(), 2U);
+
+  backend.dispatched.clear();
+  backend.queued = {exit_notice(1), task(2, 2)};
+  EXPECT_EQ(loop.step(), AgentLoop::StepResult::kMoved);
+  EXPECT_EQ(policy.nr_tracked(), 1U); // pid 1 forgotten
+  ASSERT_EQ(backend.dispatched.size(), 1U);
+  EXPECT_EQ(backend.dispatched[0].pid, 2);
+  const AgentLoopCounters c = loop.counters();
+  EXPECT_EQ(c.exits_received, 1U);
+  EXPECT_EQ(c.tasks_received, 3U);
+}
+
+TEST(AgentLoop, RunSleepsOnlyWhenIdleAndStopsOnRequest) {
+  FakeBackend backend;
+  FifoPolicy policy(kConfig);
+  AgentLoop loop(backend, policy);
+  std::atomic<bool> stop{false};
+  backend.stop = &stop;
+  backend.stop_after_wait = true;
+  backend.queued = {task(1), task(2)};
+
+  loop.run(stop);
+  // First iteration moved two tasks without sleeping; the second found
+  // nothing and slept with the idle timeout; the stop then ended the loop.
+  EXPECT_EQ(backend.dispatched.size(), 2U);
+  EXPECT_EQ(backend.wait_timeouts, std::vector<int>{AgentLoop::kIdleTimeoutMs});
+  EXPECT_EQ(loop.counters().sleeps, 1U);
+  EXPECT_EQ(loop.counters().iterations, 2U);
+}
+
+TEST(AgentLoop, RunBacksOffBrieflyOnAFullChannelAndEndsWhenTheSchedulerExits) {
+  FakeBackend backend;
+  backend.capacity = 0;
+  backend.exit_after_waits = 3;
+  FifoPolicy policy(kConfig);
+  AgentLoop loop(backend, policy);
+  std::atomic<bool> stop{false};
+  backend.queued = {task(1)};
+
+  loop.run(stop);
+  // Step 1 received the task but could not send it (moved); steps 2-4 found
+  // the channel full and backed off for kFullBackoffMs; after the third
+  // wait the scheduler "exited" and run() returned.
+  EXPECT_EQ(backend.wait_timeouts, std::vector<int>(3, AgentLoop::kFullBackoffMs));
+  EXPECT_EQ(loop.counters().sleeps, 0U);
+  EXPECT_EQ(policy.nr_queued(), 1U);
+}
+
+} // namespace
+} // namespace scxx
