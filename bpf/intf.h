@@ -1,5 +1,5 @@
 /* Types and constants shared by the BPF programs and the C++ agent. Defined
- * once here; the C++ side static_asserts the sizes (src/core/intf_check.h). */
+ * once here; the C++ side static_asserts the sizes (src/core/wire_format.h). */
 #pragma once
 
 #ifndef __VMLINUX_H__

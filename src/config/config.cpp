@@ -195,8 +195,8 @@ std::vector<KeyDesc> build_table() {
 
   t.push_back(section_key("strategies", Kind::kList,
                           "priority strategies: rules giving matching threads a priority; "
-                          "re-applied every second, so new threads are picked up within a "
-                          "second",
+                          "re-applied twice a second, so new threads are picked up within "
+                          "about half a second",
                           false, "[] (none)"));
   t.push_back(rule_key(
       "strategies[].name", Kind::kString, "a name for messages",

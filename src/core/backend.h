@@ -1,5 +1,6 @@
 // What the agent loop needs from "the kernel": implemented by BpfScheduler
-// on a real sched_ext kernel and by the simulator without one.
+// on a real sched_ext kernel, and by a fake in the unit tests
+// (tests/core_unit/agent_loop_test.cpp).
 #pragma once
 
 #include "policy/task.h"
