@@ -90,10 +90,11 @@ const volatile bool kernel_mode;
 const volatile u64 slice_min_ns = NSEC_PER_MSEC;   /* kernel mode: shortest slice */
 const volatile u64 max_run_ns = 500 * NSEC_PER_MSEC; /* tick watchdog, 0 = off */
 /* Wakeup preemption needs the waker's key to be earlier by more than this
- * (default: one slice). Peers with similar deadlines (hackbench) then do
- * not preempt each other all the time, while a task that ran little since
- * waking still preempts a CPU hog, whose deadline carries its long run. */
-const volatile u64 wakeup_margin_ns = SCX_SLICE_DFL;
+ * (user space sets one minimum slice). Peers with similar deadlines
+ * (hackbench) then do not preempt each other all the time, while a task
+ * that ran little since waking still preempts a CPU hog, whose deadline
+ * carries a slice of lead and whose virtual time is ahead of the clock. */
+const volatile u64 wakeup_margin_ns = NSEC_PER_MSEC;
 /* Liveness invariant: a runnable task waiting longer than this is counted
  * and recorded (struct scxx_wait_record); with stall_abort it also stops
  * the scheduler with a message that names the task and where it waited. */
