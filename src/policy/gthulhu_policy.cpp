@@ -52,9 +52,15 @@ void GthulhuPolicy::on_queued(const QueuedTask &task) {
   if (state == nullptr || inserted) {
     // A new task starts one weighted minimum slice after the floor.
     vtime = min_v + unit * kWeightDefault / weight;
-  } else {
-    // A sleeper gets at most one slice of credit.
+  } else if ((task.flags & kQueuedWakeup) != 0) {
+    // A sleeper gets at most one minimum slice of credit.
     vtime = std::max(*state, min_v);
+  } else {
+    // Back from a slice without sleeping: its virtual time is its own. The
+    // floor here would lift a boosted or heavy task to the others' level
+    // after every run (a minimum slice is shorter than a tick), and
+    // weights and strategy priorities would stop mattering.
+    vtime = *state;
   }
   const uint64_t vslice = weighted_run_ns(task);
   vtime += vslice;

@@ -91,7 +91,9 @@ TEST(GthulhuPolicy, SleepersAndNewTasksStartNearTheFloor) {
   // 6 slept at vtime 1 ms after a 0.5 ms run: raised to the floor
   // 101 - 1 = 100 ms, plus its run: 100.5 ms. One minimum slice of
   // credit, no more.
-  policy.on_queued(ran(make_task(6, 2), 10 * kMs, 10 * kMs + 500 * kUs));
+  QueuedTask six = ran(make_task(6, 2), 10 * kMs, 10 * kMs + 500 * kUs);
+  six.flags = kQueuedWakeup;
+  policy.on_queued(six);
   // New task: floor 100 ms + one minimum slice = 101 ms.
   policy.on_queued(make_task(5));
 
@@ -120,6 +122,30 @@ TEST(GthulhuPolicy, StrategyPriorityDoublesWeightAtLevelTen) {
   EXPECT_EQ(d.pid, 2);
   EXPECT_EQ(d.vtime, (1 + 10) * kMs);
   EXPECT_EQ(d.slice_ns, 1 * kMs);
+}
+
+// A task back from its slice (not a wake-up) keeps its own virtual time:
+// the floor would lift a heavy or boosted task to the others' level after
+// every run, and its weight would stop mattering (a priority-10 hog got
+// 1.01x its competitors' CPU in the VM that way).
+TEST(GthulhuPolicy, OnlyWakeUpsAreRaisedToTheFloor) {
+  GthulhuPolicy policy(kConfig);
+  policy.on_queued(make_task(1));
+  policy.on_queued(make_task(2));
+  pick(policy);
+  pick(policy); // both new at 1 ms
+  // 2 ran 10 ms: clock 11 ms, floor 10 ms.
+  policy.on_queued(ran(make_task(2, 2), 0, 10 * kMs));
+  EXPECT_EQ(pick(policy).vtime, 11 * kMs);
+  // 1 ran 2 ms and comes back from its slice: 1 + 2 = 3 ms, below the
+  // floor, and stays there.
+  policy.on_queued(ran(make_task(1, 2), 0, 2 * kMs));
+  EXPECT_EQ(pick(policy).vtime, 3 * kMs);
+  // The same after a sleep is raised to the floor: 10 + 2 = 12 ms.
+  QueuedTask woke = ran(make_task(1, 3), 0, 2 * kMs);
+  woke.flags = kQueuedWakeup;
+  policy.on_queued(woke);
+  EXPECT_EQ(pick(policy).vtime, 12 * kMs);
 }
 
 // The deadline's lead is capped at one minimum slice: a CPU-bound task is
