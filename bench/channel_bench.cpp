@@ -55,7 +55,7 @@ void BM_RingChannel(benchmark::State &state) {
       d.enq_cnt = tasks[i].enq_cnt;
       sched.dispatch(d);
     }
-    sched.notify_complete(0);
+    sched.notify_complete(0, 0);
     moved += sched.test_drain(0);
   }
   if (moved != static_cast<int64_t>(state.iterations()) * batch) {

@@ -10,6 +10,9 @@ typedef int64_t s64;
 typedef uint64_t u64;
 #endif
 
+/* Largest CPU count the per-CPU tables (topology, running task) hold. */
+#define SCXX_MAX_CPUS 1024
+
 #define SCXX_EXIT_REASON_LEN 128
 #define SCXX_EXIT_MSG_LEN 1024
 
@@ -90,6 +93,81 @@ struct scxx_channel_test_arg {
 	s32 pid_base; /* first pid produced */
 	u64 result;   /* out: messages produced / drained */
 	u64 no_wakeup; /* produce: submit with BPF_RB_NO_WAKEUP */
+};
+
+/* ---- Statistics: one list, read by BPF, the agent and `scxx monitor` -----
+ * X(name, label, where, kind, description)
+ *   name   the field, in struct scxx_cpu_stats or struct scxx_shared_stats
+ *   label  its key in the stats line (`scxx run --stats`, `scxx monitor`)
+ *   where  CPU: per-CPU storage bumped on the hot path without atomics,
+ *               summed over CPUs when read;
+ *          SHARED: one global in .bss, for values BPF itself reads back or
+ *               the agent writes
+ *   kind   COUNT: only grows (the monitor shows it per interval);
+ *          LEVEL: a current value; MAX_NS: a maximum in ns (shown in ms)
+ * The C++ side builds SchedulerStats and its descriptions from this list
+ * (src/core/scheduler_stats.h); nothing else lists the counters. */
+#define SCXX_STATS(X)                                                                              \
+	X(nr_queued, queued, CPU, COUNT, "tasks sent to the agent")                               \
+	X(nr_user_dispatches, user, CPU, COUNT, "decisions of the agent carried out")             \
+	X(nr_kernel_dispatches, kernel, CPU, COUNT,                                                \
+	  "tasks placed by BPF without the agent (agent threads, kernel helpers, idle CPUs, "       \
+	  "kernel mode)")                                                                           \
+	X(nr_priority_dispatches, urgent, CPU, COUNT,                                              \
+	  "tasks of urgent strategies (priority 11..20) placed by BPF")                             \
+	X(nr_cancel_dispatches, cancelled, CPU, COUNT,                                             \
+	  "stale decisions dropped or cancelled (the task was enqueued again since)")               \
+	X(nr_bounce_dispatches, bounced, CPU, COUNT,                                               \
+	  "decisions for a CPU the task may not use, sent to the shared queue")                     \
+	X(nr_failed_dispatches, failed, CPU, COUNT, "malformed decisions or unknown pids")        \
+	X(nr_sched_congested, congested, CPU, COUNT,                                               \
+	  "tasks sent to the shared queue because the ring to the agent was full")                  \
+	X(nr_scheduled, held, SHARED, LEVEL, "tasks the agent holds (written by the agent)")      \
+	X(nr_running, running, CPU, LEVEL, "tasks running right now")                             \
+	X(nr_heartbeat_wakeups, heartbeats, CPU, COUNT, "agent woken by the heartbeat timer")      \
+	X(nr_exit_notifications, exits, CPU, COUNT, "task-exited messages sent to the agent")      \
+	X(nr_watchdog_preemptions, watchdog, CPU, COUNT,                                           \
+	  "tasks preempted by the tick watchdog for running past max_run while others waited")      \
+	X(nr_wakeup_preemptions, wakeup_preempt, CPU, COUNT,                                       \
+	  "running tasks preempted by a waking task with an earlier deadline")                      \
+	X(nr_idle_kicks, idle_kicks, CPU, COUNT,                                                   \
+	  "CPUs kicked on going idle so they pick up waiting decisions")                            \
+	X(nr_tick_drains, tick_drains, CPU, COUNT,                                                 \
+	  "slices ended at a tick so waiting decisions are picked up")                              \
+	X(nr_dispatch_submitted, submitted, SHARED, COUNT, "decisions the agent submitted")       \
+	X(nr_dispatch_consumed, consumed, SHARED, COUNT,                                           \
+	  "decisions read by BPF, whatever became of them")                                         \
+	X(nr_dispatch_full, dispatch_full, SHARED, COUNT,                                          \
+	  "decisions the agent had to retry because the ring to BPF was full")                      \
+	X(nr_missed_wakeups, missed_wakeups, SHARED, COUNT,                                        \
+	  "agent sleeps that timed out although messages were waiting")                            \
+	X(nr_policy_overflow, overflow, SHARED, LEVEL,                                             \
+	  "tasks the policy had no room for (must stay 0)")                                         \
+	X(nr_long_waits, long_waits, CPU, COUNT,                                                   \
+	  "tasks that waited longer than the stall bound to run")                                   \
+	X(nr_stalled_seen, stalled_seen, CPU, COUNT,                                               \
+	  "of those, tasks the periodic scan saw still waiting")                                    \
+	X(max_wait_ns, max_wait, SHARED, MAX_NS, "longest wait of any task from runnable to running") \
+	X(nr_starvation_moves, starved, CPU, COUNT,                                                \
+	  "tasks moved to a CPU's local queue after waiting past the starvation bound")             \
+	X(nr_online_cpus, cpus, SHARED, LEVEL, "CPUs online when the scheduler started")
+
+/* Field of the per-CPU or the shared struct, chosen by `where`. */
+#define SCXX_STAT_FIELD_CPU_CPU(name) u64 name;
+#define SCXX_STAT_FIELD_CPU_SHARED(name)
+#define SCXX_STAT_FIELD_SHARED_CPU(name)
+#define SCXX_STAT_FIELD_SHARED_SHARED(name) u64 name;
+#define SCXX_STAT_CPU_FIELD(name, label, where, kind, desc) SCXX_STAT_FIELD_CPU_##where(name)
+#define SCXX_STAT_SHARED_FIELD(name, label, where, kind, desc) SCXX_STAT_FIELD_SHARED_##where(name)
+
+/* Per-CPU counters (map "cpu_stats", one element per CPU). */
+struct scxx_cpu_stats {
+	SCXX_STATS(SCXX_STAT_CPU_FIELD)
+};
+
+/* Shared values (.bss "shared_stats"). */
+struct scxx_shared_stats {
+	SCXX_STATS(SCXX_STAT_SHARED_FIELD)
 };
 
 /* ---- Liveness: how long runnable tasks wait ------------------------------

@@ -29,7 +29,9 @@ add_custom_target(scxx_vmlinux_h DEPENDS ${BPF_GEN_DIR}/vmlinux.h)
 function(scxx_bpf_skeleton name src)
   set(obj ${BPF_GEN_DIR}/${name}.bpf.o)
   set(skel ${BPF_GEN_DIR}/${name}.skel.h)
-  file(GLOB _bpf_headers ${CMAKE_SOURCE_DIR}/bpf/*.h)
+  # CONFIGURE_DEPENDS: a header added to bpf/ (scxx.bpf.c includes its topic
+  # headers) becomes a dependency without re-running cmake by hand.
+  file(GLOB _bpf_headers CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bpf/*.h)
   add_custom_command(OUTPUT ${obj}
     COMMAND ${BPF_CLANG} -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86
             -Wall -Werror -Wno-unused-function

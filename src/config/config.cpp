@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include "config/example_yaml.h"
+#include "config/settings_table.h"
 #include "policy/policy_factory.h"
 
 #include <yaml-cpp/yaml.h>
@@ -16,7 +17,9 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace scxx {
 
@@ -53,28 +56,6 @@ struct KeyDesc {
   std::function<void(Target &, const Scalar &)> set;
 };
 
-std::string format_number(double v) {
-  if (std::floor(v) == v && std::fabs(v) < 1e15) {
-    return std::to_string(static_cast<int64_t>(v));
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%g", v);
-  return buf;
-}
-
-std::string text_of(bool v) {
-  return v ? "true" : "false";
-}
-std::string text_of(uint64_t v) {
-  return std::to_string(v);
-}
-std::string text_of(double v) {
-  return format_number(v);
-}
-std::string text_of(const std::string &v) {
-  return v;
-}
-
 void assign(bool &dst, const Scalar &v) {
   dst = v.b;
 }
@@ -102,13 +83,33 @@ KeyDesc base_key(std::string path, Kind kind, std::string help, double min, doub
   return d;
 }
 
-// A key stored in Config::*section.*field; its default comes from Config{}.
-template <typename S, typename T>
-KeyDesc config_key(std::string path, Kind kind, S Config::*section, T S::*field, std::string help,
-                   double min = 0, double max = 0) {
-  KeyDesc d = base_key(std::move(path), kind, std::move(help), min, max, false,
-                       text_of(Config{}.*section.*field));
-  d.set = [section, field](Target &t, const Scalar &v) { assign(t.config->*section.*field, v); };
+// A key of the settings table: stored in Config::settings, its default
+// from Settings{}.
+KeyDesc setting_key(const SettingDesc &row) {
+  const Kind kind = std::visit(
+      [&](auto member) {
+        using T = std::remove_cvref_t<decltype(Settings{}.*member)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          return Kind::kBool;
+        } else if constexpr (std::is_same_v<T, uint64_t>) {
+          return Kind::kInt;
+        } else if constexpr (std::is_same_v<T, double>) {
+          return Kind::kNumber;
+        } else {
+          return row.allowed.empty() ? Kind::kString : Kind::kEnum;
+        }
+      },
+      row.field);
+  std::string help(row.help);
+  if (!row.flag.empty()) {
+    help += " (command line: " + std::string(row.flag) + (row.negated ? " turns it off)" : ")");
+  }
+  KeyDesc d = base_key(std::string(row.path), kind, std::move(help), row.min, row.max, false,
+                       setting_text(row, Settings{}));
+  d.allowed = row.allowed;
+  d.set = [field = row.field](Target &t, const Scalar &v) {
+    std::visit([&](auto member) { assign(t.config->settings.*member, v); }, field);
+  };
   return d;
 }
 
@@ -130,68 +131,28 @@ KeyDesc rule_key(std::string path, Kind kind, std::string help,
 // Largest pid Linux allows (PID_MAX_LIMIT).
 constexpr double kPidMax = 4194304;
 
+// Help of the sections that group settings ("scheduler.slice_us" is in
+// "scheduler").
+const std::map<std::string, std::string> kSectionHelp{
+    {"scheduler", "how the scheduler runs"},
+    {"stats", "live statistics"},
+};
+
 std::vector<KeyDesc> build_table() {
   std::vector<KeyDesc> t;
-  t.push_back(section_key("scheduler", Kind::kSection, "how the scheduler runs"));
-
-  KeyDesc policy =
-      config_key("scheduler.policy", Kind::kEnum, &Config::scheduler, &SchedulerConfig::policy,
-                 "the scheduling policy: fifo runs tasks in arrival order, vtime shares the CPU by "
-                 "weight, gthulhu gives tasks that sleep often (interactive ones) early deadlines");
-  for (std::string_view n : policy_names()) {
-    policy.allowed.emplace_back(n);
+  std::string section;
+  for (const SettingDesc &row : settings_table()) {
+    if (row.path.empty()) {
+      continue; // command line only
+    }
+    const std::string path(row.path);
+    const std::string parent = path.substr(0, path.find('.'));
+    if (parent != section) {
+      section = parent;
+      t.push_back(section_key(section, Kind::kSection, kSectionHelp.at(section)));
+    }
+    t.push_back(setting_key(row));
   }
-  t.push_back(std::move(policy));
-
-  t.push_back(config_key("scheduler.kernel_mode", Kind::kBool, &Config::scheduler,
-                         &SchedulerConfig::kernel_mode,
-                         "make every decision in BPF, without the round trip to the user-space "
-                         "agent (strategies still apply)"));
-  t.push_back(config_key("scheduler.slice_us", Kind::kInt, &Config::scheduler,
-                         &SchedulerConfig::slice_us, "the default time slice, in microseconds", 100,
-                         1000000));
-  t.push_back(config_key("scheduler.slice_min_us", Kind::kInt, &Config::scheduler,
-                         &SchedulerConfig::slice_min_us,
-                         "the shortest slice a task gets when many wait, in microseconds; must "
-                         "not exceed scheduler.slice_us",
-                         50, 1000000));
-  t.push_back(config_key("scheduler.partial", Kind::kBool, &Config::scheduler,
-                         &SchedulerConfig::partial,
-                         "only schedule tasks switched to SCHED_EXT; the others stay with the "
-                         "kernel's default scheduler"));
-  t.push_back(config_key("scheduler.builtin_idle", Kind::kBool, &Config::scheduler,
-                         &SchedulerConfig::builtin_idle,
-                         "a waking task that finds an idle CPU runs there without asking the "
-                         "agent"));
-  t.push_back(config_key("scheduler.max_run_ms", Kind::kInt, &Config::scheduler,
-                         &SchedulerConfig::max_run_ms,
-                         "tick watchdog: preempt a task that has run longer than this many "
-                         "milliseconds without a break; 0 disables it",
-                         0, 60000));
-  t.push_back(config_key("scheduler.starvation_ms", Kind::kInt, &Config::scheduler,
-                         &SchedulerConfig::starvation_ms,
-                         "guaranteed bound on waiting: a task that waited longer than this many "
-                         "milliseconds in a queue of scxx is moved to a CPU's local queue and "
-                         "runs next; 0 disables it; at most 4000, below the kernel's 5 s "
-                         "watchdog",
-                         0, 4000));
-  t.push_back(config_key("scheduler.stall_ms", Kind::kInt, &Config::scheduler,
-                         &SchedulerConfig::stall_ms,
-                         "liveness check: a runnable task that waited longer than this many "
-                         "milliseconds is counted (long_waits) and recorded with where it waited",
-                         10, 30000));
-  t.push_back(config_key("scheduler.lock_memory", Kind::kBool, &Config::scheduler,
-                         &SchedulerConfig::lock_memory,
-                         "lock the agent's memory so page faults cannot stall scheduling"));
-  t.push_back(config_key("scheduler.forbid_mmap", Kind::kBool, &Config::scheduler,
-                         &SchedulerConfig::forbid_mmap,
-                         "seccomp filter: new anonymous mmaps of the agent fail with EPERM once "
-                         "attached"));
-
-  t.push_back(section_key("stats", Kind::kSection, "live statistics"));
-  t.push_back(
-      config_key("stats.interval_s", Kind::kNumber, &Config::stats, &StatsConfig::interval_s,
-                 "print live statistics every this many seconds; 0 turns them off", 0, 3600));
 
   t.push_back(section_key("strategies", Kind::kList,
                           "priority strategies: rules giving matching threads a priority; "
@@ -350,7 +311,7 @@ public:
            "the top level must be a mapping of sections (known: " + known_keys("") + ")");
     }
     walk_map(root, "", "", target);
-    check_slices(config);
+    check_rules(config);
     return config;
   }
 
@@ -555,16 +516,18 @@ private:
     return "a value";
   }
 
-  void check_slices(const Config &c) const {
-    if (c.scheduler.slice_min_us <= c.scheduler.slice_us) {
+  // Rules between keys, checked where the command line checks them too.
+  void check_rules(const Config &c) const {
+    const auto problem = settings_problem(c.settings);
+    if (!problem) {
       return;
     }
-    const char *at = marks_.count("scheduler.slice_min_us") != 0 ? "scheduler.slice_min_us"
-                                                                 : "scheduler.slice_us";
-    auto it = marks_.find(at);
-    fail(it == marks_.end() ? YAML::Mark::null_mark() : it->second, "scheduler.slice_min_us",
-         std::to_string(c.scheduler.slice_min_us) + " must not exceed scheduler.slice_us (" +
-             std::to_string(c.scheduler.slice_us) + ")");
+    auto it = marks_.find(problem->path);
+    if (it == marks_.end()) {
+      it = marks_.find(problem->other);
+    }
+    fail(it == marks_.end() ? YAML::Mark::null_mark() : it->second, problem->path,
+         problem->message);
   }
 
   std::string source_;

@@ -1,8 +1,10 @@
 // The YAML configuration file of `scxx run` and the text of
-// `scxx config --explain`. One table of key descriptors (config.cpp) drives
-// both the validation and the explanation.
+// `scxx config --explain`. One table of key descriptors (config.cpp, built
+// from settings_table() plus the strategy keys) drives both the validation
+// and the explanation.
 #pragma once
 
+#include "config/settings.h"
 #include "strategy/strategy.h"
 
 #include <cstdint>
@@ -20,27 +22,8 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-struct SchedulerConfig {
-  std::string policy = "gthulhu"; // one of policy_names()
-  bool kernel_mode = false;       // decide in BPF, no user-space round trip
-  uint64_t slice_us = 20000;      // [100, 1000000]
-  uint64_t slice_min_us = 1000;   // [50, 1000000], <= slice_us
-  bool partial = false;           // only tasks switched to SCHED_EXT
-  bool builtin_idle = false;
-  uint64_t max_run_ms = 500;    // tick watchdog, 0: off; [0, 60000]
-  uint64_t starvation_ms = 250; // waits in scxx's DSQs past this are moved ahead; [0, 4000]
-  uint64_t stall_ms = 1000;     // longer waits are counted and named; [10, 30000]
-  bool lock_memory = true;
-  bool forbid_mmap = false;
-};
-
-struct StatsConfig {
-  double interval_s = 0; // [0, 3600], 0: off
-};
-
 struct Config {
-  SchedulerConfig scheduler;
-  StatsConfig stats;
+  Settings settings;                    // the keys of settings_table() (sections scheduler, stats)
   std::vector<StrategyRule> strategies; // validated: StrategyEngine accepts them
 };
 

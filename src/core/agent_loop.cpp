@@ -39,7 +39,7 @@ AgentLoop::StepResult AgentLoop::step() {
     }
     ++sent;
   }
-  backend_.notify_complete(policy_.nr_queued());
+  backend_.notify_complete(policy_.nr_queued(), policy_.nr_overflow());
 
   iterations_.fetch_add(1, std::memory_order_relaxed);
   tasks_received_.fetch_add(n - exits, std::memory_order_relaxed);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/backend.h"
+#include "intf.h"
 #include "policy/policy.h"
 
 #include <array>
@@ -23,7 +24,8 @@ struct AgentLoopCounters {
 
 class AgentLoop {
 public:
-  static constexpr size_t kBatch = 512; // matches the kernel's dispatch batch
+  // Decisions per step: what one ops.dispatch can insert.
+  static constexpr size_t kBatch = SCXX_DISPATCH_BATCH;
   // How long to sleep when idle: only a bound, the ring wakes the loop.
   static constexpr int kIdleTimeoutMs = 100;
   // How long to back off when the dispatch channel is full.

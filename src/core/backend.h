@@ -23,9 +23,9 @@ public:
   virtual size_t dequeue(std::span<QueuedTask> out) = 0;
   // Sends one decision; false when the channel is full (try again later).
   virtual bool dispatch(const Decision &decision) = 0;
-  // Tells the kernel side how many tasks the agent still holds and makes
-  // sure submitted decisions get picked up.
-  virtual void notify_complete(uint64_t nr_pending) = 0;
+  // Tells the kernel side how many tasks the agent still holds, and how
+  // many the policy had no room for (Policy::nr_overflow), after each step.
+  virtual void notify_complete(uint64_t nr_pending, uint64_t nr_overflow) = 0;
   // Blocks until tasks are queued or timeout_ms passes; true if woken by work.
   virtual bool wait_for_work(int timeout_ms) = 0;
   // True once the scheduler stopped (unloaded by the kernel or detached).

@@ -1,6 +1,7 @@
 #include "core/bpf_scheduler.h"
 
 #include "core/error.h"
+#include "core/kernel_abi.h"
 #include "core/libbpf_log.h"
 #include "core/sched_ext_sysfs.h"
 #include "core/topology.h"
@@ -15,13 +16,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 namespace scxx {
 namespace {
-
-constexpr int kMaxCpus = 1024; // MAX_CPUS in bpf/scxx.bpf.c
-// Kernel exit-code action bit that asks the scheduler to restart.
-constexpr uint64_t kOpsSwitchPartial = 8; // SCX_OPS_SWITCH_PARTIAL
 
 uint64_t read_hotplug_seq() {
   std::ifstream in(std::string(kSchedExtDir) + "/hotplug_seq");
@@ -39,6 +37,7 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
   libbpf_log_install(options.debug);
   if (!options.channel_only) {
     require_sched_ext_and_root();
+    (void)kernel_abi(); // a kernel lacking a value fails here, not at exit
   } else if (geteuid() != 0) {
     throw Error("loading BPF programs needs root (CAP_BPF)");
   }
@@ -64,7 +63,7 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
   ro->stall_abort = options.stall_abort;
   ro->starvation_ns = options.starvation_ns;
   const CpuTopology topo = read_cpu_topology();
-  for (size_t cpu = 0; cpu < topo.core_id.size() && cpu < kMaxCpus; ++cpu) {
+  for (size_t cpu = 0; cpu < topo.core_id.size() && cpu < SCXX_MAX_CPUS; ++cpu) {
     ro->cpu_core_id[cpu] = topo.core_id[cpu];
     ro->cpu_llc_id[cpu] = topo.llc_id[cpu];
   }
@@ -81,7 +80,7 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
   } else {
     auto *ops = skel_->struct_ops.scxx_ops;
     if (options.partial) {
-      ops->flags |= kOpsSwitchPartial;
+      ops->flags |= kernel_abi().ops_switch_partial;
     }
     // A CPU going on- or offline between here and attach makes the kernel
     // refuse the ops with a restart request instead of running stale.
@@ -94,7 +93,11 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
     throw Error(errno_message("loading the scxx BPF program (verifier log follows)", err) + "\n" +
                 log);
   }
-  skel_->bss->nr_online_cpus = static_cast<uint64_t>(topo.nr_online);
+  skel_->bss->shared_stats.nr_online_cpus = static_cast<uint64_t>(topo.nr_online);
+  nr_possible_cpus_ = libbpf_num_possible_cpus();
+  if (nr_possible_cpus_ <= 0) {
+    nr_possible_cpus_ = 1;
+  }
 
   queued_ = ring_buffer__new(bpf_map__fd(skel_->maps.queued), on_queued_sample, this, nullptr);
   dispatched_ = user_ring_buffer__new(bpf_map__fd(skel_->maps.dispatched), nullptr);
@@ -174,7 +177,9 @@ size_t BpfScheduler::dequeue(std::span<QueuedTask> out) {
 bool BpfScheduler::dispatch(const Decision &decision) {
   void *slot = user_ring_buffer__reserve(dispatched_, sizeof(scxx_dispatched_task));
   if (slot == nullptr) {
-    ++nr_dispatch_full_;
+    // Only the agent writes it; BPF never reads it.
+    __atomic_store_n(&skel_->bss->shared_stats.nr_dispatch_full, ++nr_dispatch_full_,
+                     __ATOMIC_RELAXED);
     return false;
   }
   const scxx_dispatched_task msg = to_wire(decision);
@@ -182,12 +187,15 @@ bool BpfScheduler::dispatch(const Decision &decision) {
   user_ring_buffer__submit(dispatched_, slot);
   // Published at once: BPF compares it with what it consumed to know
   // whether decisions wait (ops.update_idle), so it must never lag.
-  __atomic_store_n(&skel_->bss->nr_dispatch_submitted, ++nr_submitted_, __ATOMIC_RELEASE);
+  __atomic_store_n(&skel_->bss->shared_stats.nr_dispatch_submitted, ++nr_submitted_,
+                   __ATOMIC_RELEASE);
   return true;
 }
 
-void BpfScheduler::notify_complete(uint64_t nr_pending) {
-  __atomic_store_n(&skel_->bss->nr_scheduled, nr_pending, __ATOMIC_RELAXED);
+void BpfScheduler::notify_complete(uint64_t nr_pending, uint64_t nr_overflow) {
+  auto &shared = skel_->bss->shared_stats;
+  __atomic_store_n(&shared.nr_scheduled, nr_pending, __ATOMIC_RELAXED);
+  __atomic_store_n(&shared.nr_policy_overflow, nr_overflow, __ATOMIC_RELAXED);
 }
 
 bool BpfScheduler::wait_for_work(int timeout_ms) {
@@ -201,7 +209,9 @@ bool BpfScheduler::wait_for_work(int timeout_ms) {
     pollfd pfd{ring_buffer__epoll_fd(queued_), POLLIN, 0};
     woken = poll(&pfd, 1, timeout_ms) > 0;
     if (!woken && ring__avail_data_size(ring_buffer__ring(queued_, 0)) > 0) {
-      ++nr_missed_wakeups_; // timed out although messages were waiting
+      // Timed out although messages were waiting.
+      __atomic_store_n(&bss->shared_stats.nr_missed_wakeups, ++nr_missed_wakeups_,
+                       __ATOMIC_RELAXED);
     }
   }
   __atomic_store_n(&bss->agent_sleeping, 0, __ATOMIC_RELAXED);
@@ -264,30 +274,16 @@ void BpfScheduler::clear_boost(int32_t pid) {
 }
 
 SchedulerStats BpfScheduler::stats() const {
-  const auto *b = skel_->bss;
-  SchedulerStats s;
-  s.nr_queued = volatile_read(b->nr_queued);
-  s.nr_scheduled = volatile_read(b->nr_scheduled);
-  s.nr_running = volatile_read(b->nr_running);
-  s.nr_online_cpus = volatile_read(b->nr_online_cpus);
-  s.nr_user_dispatches = volatile_read(b->nr_user_dispatches);
-  s.nr_kernel_dispatches = volatile_read(b->nr_kernel_dispatches);
-  s.nr_cancel_dispatches = volatile_read(b->nr_cancel_dispatches);
-  s.nr_bounce_dispatches = volatile_read(b->nr_bounce_dispatches);
-  s.nr_failed_dispatches = volatile_read(b->nr_failed_dispatches);
-  s.nr_sched_congested = volatile_read(b->nr_sched_congested);
-  s.nr_heartbeat_wakeups = volatile_read(b->nr_heartbeat_wakeups);
-  s.nr_exit_notifications = volatile_read(b->nr_exit_notifications);
-  s.nr_priority_dispatches = volatile_read(b->nr_priority_dispatches);
-  s.nr_watchdog_preemptions = volatile_read(b->nr_watchdog_preemptions);
-  s.nr_wakeup_preemptions = volatile_read(b->nr_wakeup_preemptions);
-  s.nr_dispatch_full = nr_dispatch_full_;
-  s.nr_missed_wakeups = nr_missed_wakeups_;
-  s.nr_long_waits = volatile_read(b->nr_long_waits);
-  s.nr_stalled_seen = volatile_read(b->nr_stalled_seen);
-  s.max_wait_ns = volatile_read(b->max_wait_ns);
-  s.nr_starvation_moves = volatile_read(b->nr_starvation_moves);
-  return s;
+  // One value per possible CPU (all u64, so no padding between them).
+  std::vector<scxx_cpu_stats> cpus(static_cast<size_t>(nr_possible_cpus_));
+  const uint32_t key = 0;
+  if (bpf_map__lookup_elem(skel_->maps.cpu_stats, &key, sizeof(key), cpus.data(),
+                           cpus.size() * sizeof(scxx_cpu_stats), 0) != 0) {
+    cpus.clear(); // cannot happen with a loaded map; the shared values still count
+  }
+  scxx_shared_stats shared{};
+  std::memcpy(&shared, &skel_->bss->shared_stats, sizeof(shared));
+  return combine_stats(cpus, shared);
 }
 
 scxx_wait_record BpfScheduler::last_long_wait() const {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include "core/backend.h"
+#include "core/scheduler_options.h"
+#include "core/scheduler_stats.h"
 #include "intf.h"
 
 #include <cstdint>
@@ -17,52 +19,6 @@ struct user_ring_buffer;
 struct bpf_link;
 
 namespace scxx {
-
-struct SchedulerOptions {
-  uint64_t slice_ns = 20ULL * 1000 * 1000; // default slice for decisions with slice 0
-  uint64_t heartbeat_ns = 100ULL * 1000 * 1000;
-  bool partial = false;                       // only tasks switched to SCHED_EXT are scheduled
-  bool builtin_idle = false;                  // waking tasks that find an idle CPU skip the agent
-  bool debug = false;                         // echo libbpf's messages
-  bool kernel_mode = false;                   // decide in BPF; the agent loop is not used
-  uint64_t slice_min_ns = 1000ULL * 1000;     // kernel mode: shortest slice
-  uint64_t max_run_ns = 500ULL * 1000 * 1000; // tick watchdog, 0 = off
-  // Liveness invariant: waits longer than this are counted and recorded;
-  // with stall_abort the scheduler stops with a message naming the task.
-  uint64_t stall_bound_ns = 1000ULL * 1000 * 1000;
-  bool stall_abort = false;
-  // Guaranteed bound: a task waiting longer than this in a DSQ of scxx is
-  // moved to a CPU's local DSQ (0: off).
-  uint64_t starvation_ns = 250ULL * 1000 * 1000;
-  // Load only the maps and SYSCALL programs: for kernels without sched_ext
-  // (the host-bpf tests and the channel benchmark). attach() is refused.
-  bool channel_only = false;
-};
-
-// Counters of bpf/scxx.bpf.c (names as there) plus the agent's page faults.
-struct SchedulerStats {
-  uint64_t nr_queued = 0;
-  uint64_t nr_scheduled = 0;
-  uint64_t nr_running = 0;
-  uint64_t nr_online_cpus = 0;
-  uint64_t nr_user_dispatches = 0;
-  uint64_t nr_kernel_dispatches = 0;
-  uint64_t nr_cancel_dispatches = 0;
-  uint64_t nr_bounce_dispatches = 0;
-  uint64_t nr_failed_dispatches = 0;
-  uint64_t nr_sched_congested = 0;
-  uint64_t nr_heartbeat_wakeups = 0;
-  uint64_t nr_exit_notifications = 0;
-  uint64_t nr_priority_dispatches = 0;
-  uint64_t nr_watchdog_preemptions = 0;
-  uint64_t nr_wakeup_preemptions = 0;
-  uint64_t nr_dispatch_full = 0;    // agent side: dispatch ring was full
-  uint64_t nr_missed_wakeups = 0;   // agent slept its whole timeout with messages waiting
-  uint64_t nr_long_waits = 0;       // tasks that waited longer than the stall bound to run
-  uint64_t nr_stalled_seen = 0;     // of those, seen still waiting by the periodic DSQ scan
-  uint64_t max_wait_ns = 0;         // longest wait from runnable to running
-  uint64_t nr_starvation_moves = 0; // tasks moved ahead after waiting past the bound
-};
 
 class BpfScheduler final : public Backend {
 public:
@@ -78,7 +34,7 @@ public:
 
   size_t dequeue(std::span<QueuedTask> out) override;
   bool dispatch(const Decision &decision) override;
-  void notify_complete(uint64_t nr_pending) override;
+  void notify_complete(uint64_t nr_pending, uint64_t nr_overflow) override;
   bool wait_for_work(int timeout_ms) override;
   [[nodiscard]] bool exited() const override;
 
@@ -96,7 +52,7 @@ public:
   // The most recent wait longer than the stall bound (pid 0: none yet).
   [[nodiscard]] scxx_wait_record last_long_wait() const;
 
-  // Channel self-test programs (see bpf/scxx.bpf.c): produce `count`
+  // Channel self-test programs (bpf/channel_test.bpf.h): produce `count`
   // queued messages in the kernel; drain up to `limit` decisions (0: all).
   // Return the number produced / drained, or a negative errno.
   // `wake_consumer` false submits without waking a ring reader (the cost of
@@ -121,6 +77,7 @@ private:
   uint64_t nr_submitted_ = 0;
   uint64_t nr_dispatch_full_ = 0;
   uint64_t nr_missed_wakeups_ = 0;
+  int nr_possible_cpus_ = 1;
 };
 
 } // namespace scxx

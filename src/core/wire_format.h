@@ -3,6 +3,7 @@
 #pragma once
 
 #include "intf.h"
+#include "policy/policy_util.h"
 #include "policy/task.h"
 
 #include <algorithm>
@@ -23,6 +24,7 @@ static_assert(sizeof(scxx_dispatched_task) + 8 <= SCXX_DISPATCHED_RING_BYTES / S
 static_assert(kAnyCpu == SCXX_CPU_ANY);
 static_assert(kQueuedWakeup == SCXX_QF_WAKEUP && kQueuedExiting == SCXX_QF_EXITING);
 static_assert(kDispatchPreempt == SCXX_DF_PREEMPT && kDispatchHead == SCXX_DF_HEAD);
+static_assert(kPrioFairnessMax == SCXX_PRIO_CUT_MAX, "policies and BPF charge boosts alike");
 
 inline QueuedTask from_wire(const scxx_queued_task &m) {
   QueuedTask t;

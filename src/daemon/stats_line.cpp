@@ -4,28 +4,36 @@
 
 namespace scxx {
 
-std::string format_stats_line(const StatsSample &s) {
-  char line[512];
-  std::snprintf(line, sizeof(line),
-                "[scxx] t=%.0fs queued=%llu user=%llu kernel=%llu cancelled=%llu bounced=%llu "
-                "failed=%llu congested=%llu held=%llu running=%llu heartbeats=%llu "
-                "pf_minor=%ld pf_major=%ld agent_cpu=%.1f%% overflow=%llu long_waits=%llu "
-                "max_wait=%llums starved=%llu",
-                s.elapsed_s, static_cast<unsigned long long>(s.sched.nr_queued),
-                static_cast<unsigned long long>(s.sched.nr_user_dispatches),
-                static_cast<unsigned long long>(s.sched.nr_kernel_dispatches),
-                static_cast<unsigned long long>(s.sched.nr_cancel_dispatches),
-                static_cast<unsigned long long>(s.sched.nr_bounce_dispatches),
-                static_cast<unsigned long long>(s.sched.nr_failed_dispatches),
-                static_cast<unsigned long long>(s.sched.nr_sched_congested),
-                static_cast<unsigned long long>(s.sched.nr_scheduled),
-                static_cast<unsigned long long>(s.sched.nr_running),
-                static_cast<unsigned long long>(s.sched.nr_heartbeat_wakeups), s.faults.minor,
-                s.faults.major, s.agent_cpu_pct, static_cast<unsigned long long>(s.policy_overflow),
-                static_cast<unsigned long long>(s.sched.nr_long_waits),
-                static_cast<unsigned long long>(s.sched.max_wait_ns / 1000000),
-                static_cast<unsigned long long>(s.sched.nr_starvation_moves));
-  return line;
+std::string format_stats_fields(const StatsSample &now, const StatsSample &since,
+                                const StatsSample &prev) {
+  std::string out;
+  char buf[96];
+  for (const StatDesc &d : stat_descs()) {
+    const uint64_t v = now.sched.*d.field;
+    switch (d.kind) {
+    case StatKind::kCount:
+      std::snprintf(buf, sizeof(buf), "%.*s=%llu", static_cast<int>(d.label.size()), d.label.data(),
+                    static_cast<unsigned long long>(v - since.sched.*d.field));
+      break;
+    case StatKind::kLevel:
+      std::snprintf(buf, sizeof(buf), "%.*s=%lld", static_cast<int>(d.label.size()), d.label.data(),
+                    static_cast<long long>(v)); // a per-CPU sum may dip below 0
+      break;
+    case StatKind::kMaxNs:
+      std::snprintf(buf, sizeof(buf), "%.*s=%llums", static_cast<int>(d.label.size()),
+                    d.label.data(), static_cast<unsigned long long>(v / 1000000));
+      break;
+    }
+    out += out.empty() ? "" : " ";
+    out += buf;
+  }
+  const double wall = now.t_s - prev.t_s;
+  const double cpu_pct = wall > 0 ? 100.0 * (now.agent.cpu_s - prev.agent.cpu_s) / wall : 0;
+  std::snprintf(buf, sizeof(buf), " pf_minor=%ld pf_major=%ld agent_cpu=%.1f%%",
+                now.agent.minor_faults - since.agent.minor_faults,
+                now.agent.major_faults - since.agent.major_faults, cpu_pct);
+  out += buf;
+  return out;
 }
 
 } // namespace scxx

@@ -4,6 +4,7 @@
 #include "core/exit_info.h"
 #include "core/libbpf_log.h"
 #include "core/sched_ext_sysfs.h"
+#include "core/unique_fd.h"
 #include "scxx_minimal.skel.h"
 
 #include <CLI/CLI.hpp>
@@ -54,15 +55,15 @@ int run(double duration_s, unsigned slice_us, bool verbose) {
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGTERM);
   sigprocmask(SIG_BLOCK, &mask, nullptr);
-  const int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  const scxx::UniqueFd sfd(signalfd(-1, &mask, SFD_CLOEXEC));
 
   const auto start = std::chrono::steady_clock::now();
   const auto *bss = skel->bss;
   for (;;) {
-    pollfd pfd{sfd, POLLIN, 0};
+    pollfd pfd{sfd.get(), POLLIN, 0};
     if (poll(&pfd, 1, 1000) > 0) {
       signalfd_siginfo si{};
-      if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+      if (read(sfd.get(), &si, sizeof(si)) == sizeof(si)) {
         std::printf("scxx-minimal: signal %u, detaching\n", si.ssi_signo);
       }
       break;
@@ -81,7 +82,6 @@ int run(double duration_s, unsigned slice_us, bool verbose) {
       break;
     }
   }
-  close(sfd);
   link.reset(); // unregisters: ops.exit runs and fills exit_info
   const scxx_exit_info info = skel->bss->exit_info;
   std::printf("scxx-minimal: exit %s\n", scxx::describe_exit(info).c_str());

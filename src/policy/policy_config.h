@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 namespace scxx {
 
@@ -14,6 +16,20 @@ struct PolicyConfig {
   uint64_t slice_ns = 20 * kNsecPerMsec;    // default time slice
   uint64_t slice_min_ns = 1 * kNsecPerMsec; // shortest slice a policy hands out
 };
+
+// The rule the two slices obey (both above zero, the minimum not above the
+// slice), written once: make_policy and the settings of `scxx run` both
+// check it. Returns what is wrong, or nothing.
+inline std::optional<std::string> policy_config_problem(const PolicyConfig &config) {
+  if (config.slice_ns == 0 || config.slice_min_ns == 0) {
+    return "policy slices must be greater than zero";
+  }
+  if (config.slice_min_ns > config.slice_ns) {
+    return "the minimum slice (" + std::to_string(config.slice_min_ns) +
+           " ns) is longer than the slice (" + std::to_string(config.slice_ns) + " ns)";
+  }
+  return std::nullopt;
+}
 
 // Capacities of the storage a policy allocates once, at construction. The
 // agent runs locked in memory and must not allocate while scheduling, so

@@ -14,17 +14,6 @@ namespace {
 
 constexpr std::array<std::string_view, 3> kPolicyNames{"fifo", "vtime", "gthulhu"};
 
-void check_config(const PolicyConfig &config) {
-  if (config.slice_ns == 0 || config.slice_min_ns == 0) {
-    throw std::invalid_argument("policy slices must be greater than zero");
-  }
-  if (config.slice_min_ns > config.slice_ns) {
-    throw std::invalid_argument("the minimum slice (" + std::to_string(config.slice_min_ns) +
-                                " ns) is longer than the slice (" +
-                                std::to_string(config.slice_ns) + " ns)");
-  }
-}
-
 } // namespace
 
 std::span<const std::string_view> policy_names() {
@@ -32,7 +21,9 @@ std::span<const std::string_view> policy_names() {
 }
 
 std::unique_ptr<Policy> make_policy(std::string_view name, const PolicyConfig &config) {
-  check_config(config);
+  if (auto problem = policy_config_problem(config)) {
+    throw std::invalid_argument(*problem);
+  }
   if (name == "fifo") {
     return std::make_unique<FifoPolicy>(config);
   }

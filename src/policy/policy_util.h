@@ -18,12 +18,16 @@ inline int32_t dispatch_cpu(const QueuedTask &task) {
   return task.nr_cpus_allowed == 1 ? task.cpu : kAnyCpu;
 }
 
+// Highest fairness priority (SCXX_PRIO_CUT_MAX in bpf/intf.h, where BPF's
+// charge_pct uses it; src/core/wire_format.h checks that they agree).
+inline constexpr uint64_t kPrioFairnessMax = 10;
+
 // Percentage of its run time a task is charged under its strategy
 // priority (bpf/intf.h): 100 without one, 100 - 5 * priority for 1..10.
 // Urgent priorities (11..20) are placed by BPF before any policy sees the
 // task; should one arrive anyway it is charged like 10.
 inline uint64_t priority_charge_pct(const QueuedTask &task) {
-  const uint64_t level = std::min<uint64_t>(task.priority, 10);
+  const uint64_t level = std::min<uint64_t>(task.priority, kPrioFairnessMax);
   return 100 - 5 * level;
 }
 

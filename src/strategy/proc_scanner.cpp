@@ -3,6 +3,8 @@
 // iostreams and resolves file names relative to open directory descriptors.
 #include "strategy/strategy.h"
 
+#include "core/unique_fd.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -19,13 +21,13 @@ namespace {
 class Dir {
 public:
   Dir(int parent_fd, const char *name) {
-    int fd = ::openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
+    UniqueFd fd(::openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid()) {
       return;
     }
-    dir_ = ::fdopendir(fd);
-    if (dir_ == nullptr) {
-      ::close(fd);
+    dir_ = ::fdopendir(fd.get());
+    if (dir_ != nullptr) {
+      (void)fd.release(); // the stream owns it now
     }
   }
   Dir(const Dir &) = delete;
@@ -67,15 +69,15 @@ private:
 // Reads a whole small file relative to dir_fd into `out`. False when it
 // cannot be opened or read (the thread went away).
 bool read_file_at(int dir_fd, const char *path, std::string &out) {
-  int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const UniqueFd fd(::openat(dir_fd, path, O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
     return false;
   }
   out.clear();
   char buf[512];
   bool ok = true;
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
+    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -91,7 +93,6 @@ bool read_file_at(int dir_fd, const char *path, std::string &out) {
       break; // far longer than any comm or cgroup file
     }
   }
-  ::close(fd);
   return ok;
 }
 

@@ -42,7 +42,9 @@ public:
     dispatched.push_back(decision);
     return true;
   }
-  void notify_complete(uint64_t nr_pending) override { pending_reports.push_back(nr_pending); }
+  void notify_complete(uint64_t nr_pending, uint64_t /*nr_overflow*/) override {
+    pending_reports.push_back(nr_pending);
+  }
   bool wait_for_work(int timeout_ms) override {
     wait_timeouts.push_back(timeout_ms);
     if (stop_after_wait && stop != nullptr) {

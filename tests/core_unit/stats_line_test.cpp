@@ -2,32 +2,59 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 namespace scxx {
 namespace {
 
-TEST(StatsLine, NamesEveryCounter) {
-  StatsSample s;
-  s.elapsed_s = 12.2;
-  s.sched.nr_queued = 1;
-  s.sched.nr_user_dispatches = 2;
-  s.sched.nr_kernel_dispatches = 3;
-  s.sched.nr_cancel_dispatches = 4;
-  s.sched.nr_bounce_dispatches = 5;
-  s.sched.nr_failed_dispatches = 6;
-  s.sched.nr_sched_congested = 7;
-  s.sched.nr_scheduled = 8;
-  s.sched.nr_running = 9;
-  s.sched.nr_heartbeat_wakeups = 10;
-  s.faults = {11, 12};
-  s.agent_cpu_pct = 1.25;
-  s.policy_overflow = 13;
-  s.sched.nr_long_waits = 14;
-  s.sched.max_wait_ns = 15600000;
-  s.sched.nr_starvation_moves = 16;
-  EXPECT_EQ(format_stats_line(s),
-            "[scxx] t=12s queued=1 user=2 kernel=3 cancelled=4 bounced=5 failed=6 congested=7 "
-            "held=8 running=9 heartbeats=10 pf_minor=11 pf_major=12 agent_cpu=1.2% overflow=13 "
-            "long_waits=14 max_wait=15ms starved=16");
+TEST(StatsLine, CountsSinceTheBaseLevelsAsTheyAre) {
+  StatsSample since;
+  since.t_s = 10;
+  since.sched.nr_queued = 100;
+  since.sched.nr_scheduled = 50;
+  since.agent = {1.0, 5, 1};
+  StatsSample now = since;
+  now.t_s = 12;
+  now.sched.nr_queued = 130;  // a count: shown as 30
+  now.sched.nr_scheduled = 7; // a level: shown as 7
+  now.sched.max_wait_ns = 15600000;
+  now.agent = {1.05, 9, 1};
+  const std::string line = format_stats_fields(now, since, since);
+  EXPECT_EQ(line.rfind("queued=30 user=0 ", 0), 0U) << line;
+  EXPECT_NE(line.find(" held=7 "), std::string::npos) << line;
+  EXPECT_NE(line.find(" max_wait=15ms "), std::string::npos) << line;
+  EXPECT_NE(line.find(" pf_minor=4 pf_major=0 agent_cpu=2.5%"), std::string::npos) << line;
+}
+
+TEST(StatsLine, ShowsEveryStatisticOnceUnderItsLabel) {
+  StatsSample now;
+  const std::string line = format_stats_fields(now, now, now);
+  std::set<std::string_view> labels;
+  for (const StatDesc &d : stat_descs()) {
+    EXPECT_TRUE(labels.insert(d.label).second) << "label used twice: " << d.label;
+    EXPECT_NE(line.find(std::string(d.label) + "="), std::string::npos) << d.label;
+    EXPECT_FALSE(d.description.empty()) << d.name;
+  }
+  // The counters the line once left out are there.
+  for (const char *label : {"watchdog=", "wakeup_preempt=", "exits=", "tick_drains=", "urgent="}) {
+    EXPECT_NE(line.find(label), std::string::npos) << label;
+  }
+}
+
+TEST(SchedulerStats, PerCpuCountersAreSummedSharedOnesCopied) {
+  scxx_cpu_stats a{}, b{};
+  a.nr_queued = 3;
+  b.nr_queued = 4;
+  a.nr_running = 1;
+  b.nr_running = static_cast<uint64_t>(-1); // stopped on a CPU it was not counted on
+  scxx_shared_stats shared{};
+  shared.nr_scheduled = 9;
+  const scxx_cpu_stats cpus[] = {a, b};
+  const SchedulerStats s = combine_stats(cpus, shared);
+  EXPECT_EQ(s.nr_queued, 7U);
+  EXPECT_EQ(s.nr_running, 0U);
+  EXPECT_EQ(s.nr_scheduled, 9U);
 }
 
 } // namespace

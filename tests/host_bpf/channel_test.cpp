@@ -171,8 +171,8 @@ TEST_F(ChannelTest, AgentLoopCarriesTasksThroughThePolicyAndBack) {
     EXPECT_EQ(drained(i).pid, 2000 + static_cast<int>(i));
     EXPECT_EQ(drained(i).enq_cnt, static_cast<uint64_t>(i));
   }
-  EXPECT_EQ(sched_->skeleton()->bss->nr_dispatch_submitted, 300U);
-  EXPECT_EQ(sched_->skeleton()->bss->nr_dispatch_consumed, 300U);
+  EXPECT_EQ(sched_->stats().nr_dispatch_submitted, 300U);
+  EXPECT_EQ(sched_->stats().nr_dispatch_consumed, 300U);
 }
 
 } // namespace

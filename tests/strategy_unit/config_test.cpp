@@ -25,18 +25,19 @@ std::string error_of(const std::string &yaml) {
 TEST(Config, EmptyTextGivesDefaults) {
   for (const char *text : {"", "# only a comment\n", "scheduler:\nstats:\nstrategies:\n"}) {
     Config c = parse_config(text, "empty.yaml");
-    EXPECT_EQ(c.scheduler.policy, "gthulhu");
-    EXPECT_FALSE(c.scheduler.kernel_mode);
-    EXPECT_EQ(c.scheduler.slice_us, 20000U);
-    EXPECT_EQ(c.scheduler.slice_min_us, 1000U);
-    EXPECT_FALSE(c.scheduler.partial);
-    EXPECT_FALSE(c.scheduler.builtin_idle);
-    EXPECT_EQ(c.scheduler.max_run_ms, 500U);
-    EXPECT_EQ(c.scheduler.starvation_ms, 250U);
-    EXPECT_EQ(c.scheduler.stall_ms, 1000U);
-    EXPECT_TRUE(c.scheduler.lock_memory);
-    EXPECT_FALSE(c.scheduler.forbid_mmap);
-    EXPECT_EQ(c.stats.interval_s, 0.0);
+    EXPECT_EQ(c.settings.policy, "gthulhu");
+    EXPECT_FALSE(c.settings.kernel_mode);
+    EXPECT_EQ(c.settings.slice_us, 20000U);
+    EXPECT_EQ(c.settings.slice_min_us, 1000U);
+    EXPECT_FALSE(c.settings.partial);
+    EXPECT_FALSE(c.settings.builtin_idle);
+    EXPECT_EQ(c.settings.max_run_ms, 500U);
+    EXPECT_EQ(c.settings.starvation_ms, 250U);
+    EXPECT_EQ(c.settings.stall_ms, 1000U);
+    EXPECT_FALSE(c.settings.stall_abort);
+    EXPECT_TRUE(c.settings.lock_memory);
+    EXPECT_FALSE(c.settings.forbid_mmap);
+    EXPECT_EQ(c.settings.stats_interval_s, 0.0);
     EXPECT_TRUE(c.strategies.empty());
   }
 }
@@ -53,6 +54,7 @@ scheduler:
   max_run_ms: 0
   starvation_ms: 0
   stall_ms: 200
+  stall_abort: true
   lock_memory: false
   forbid_mmap: true
 stats:
@@ -67,18 +69,19 @@ strategies:
     priority: 0
 )",
                           "full.yaml");
-  EXPECT_EQ(c.scheduler.policy, "vtime");
-  EXPECT_TRUE(c.scheduler.kernel_mode);
-  EXPECT_EQ(c.scheduler.slice_us, 30000U);
-  EXPECT_EQ(c.scheduler.slice_min_us, 30000U);
-  EXPECT_TRUE(c.scheduler.partial);
-  EXPECT_TRUE(c.scheduler.builtin_idle);
-  EXPECT_EQ(c.scheduler.max_run_ms, 0U);
-  EXPECT_EQ(c.scheduler.starvation_ms, 0U);
-  EXPECT_EQ(c.scheduler.stall_ms, 200U);
-  EXPECT_FALSE(c.scheduler.lock_memory);
-  EXPECT_TRUE(c.scheduler.forbid_mmap);
-  EXPECT_DOUBLE_EQ(c.stats.interval_s, 2.5);
+  EXPECT_EQ(c.settings.policy, "vtime");
+  EXPECT_TRUE(c.settings.kernel_mode);
+  EXPECT_EQ(c.settings.slice_us, 30000U);
+  EXPECT_EQ(c.settings.slice_min_us, 30000U);
+  EXPECT_TRUE(c.settings.partial);
+  EXPECT_TRUE(c.settings.builtin_idle);
+  EXPECT_EQ(c.settings.max_run_ms, 0U);
+  EXPECT_EQ(c.settings.starvation_ms, 0U);
+  EXPECT_EQ(c.settings.stall_ms, 200U);
+  EXPECT_TRUE(c.settings.stall_abort);
+  EXPECT_FALSE(c.settings.lock_memory);
+  EXPECT_TRUE(c.settings.forbid_mmap);
+  EXPECT_DOUBLE_EQ(c.settings.stats_interval_s, 2.5);
   ASSERT_EQ(c.strategies.size(), 2U);
   const StrategyRule &web = c.strategies[0];
   EXPECT_EQ(web.name, "web");
@@ -204,8 +207,8 @@ TEST(Config, LoadsFilesAndReportsMissingOnes) {
   dir.write("scxx.yaml", "scheduler:\n  policy: fifo\n  slice_us: 7000\n");
   std::string path = (dir.path() / "scxx.yaml").string();
   Config c = load_config_file(path);
-  EXPECT_EQ(c.scheduler.policy, "fifo");
-  EXPECT_EQ(c.scheduler.slice_us, 7000U);
+  EXPECT_EQ(c.settings.policy, "fifo");
+  EXPECT_EQ(c.settings.slice_us, 7000U);
 
   dir.write("bad.yaml", "stats:\n  interval_s: 9999\n");
   std::string bad = (dir.path() / "bad.yaml").string();
@@ -228,7 +231,7 @@ TEST(Config, LoadsFilesAndReportsMissingOnes) {
 
 TEST(Config, ExampleFileParses) {
   Config c = load_config_file(SCXX_EXAMPLE_CONFIG);
-  EXPECT_EQ(c.scheduler.policy, "gthulhu");
+  EXPECT_EQ(c.settings.policy, "gthulhu");
   ASSERT_EQ(c.strategies.size(), 3U);
   EXPECT_EQ(c.strategies[0].name, "web");
   EXPECT_EQ(c.strategies[0].slice_ns, 5000000U);
@@ -254,6 +257,7 @@ TEST(Config, ExplainMentionsEveryKey) {
                                             "scheduler.max_run_ms",
                                             "scheduler.starvation_ms",
                                             "scheduler.stall_ms",
+                                            "scheduler.stall_abort",
                                             "scheduler.lock_memory",
                                             "scheduler.forbid_mmap",
                                             "stats",

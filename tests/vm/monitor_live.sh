@@ -6,7 +6,7 @@ LOG=$(mktemp)
 OUT=$(mktemp)
 
 "$BIN" monitor -n 1 >/dev/null 2>&1 && fail "monitor succeeded with no scxx running"
-"$BIN" run >"$LOG" 2>&1 &
+"$BIN" run --stats 1 >"$LOG" 2>&1 &
 pid=$!
 expect_attached scxx
 # Idle: the agent sleeps on the ring instead of spinning.
@@ -21,7 +21,14 @@ lines=$(grep -c '^queued=' "$OUT")
 [ "$lines" = 3 ] || fail "expected 3 stat lines, got $lines"
 busy=$(grep -o '^queued=[0-9]*' "$OUT" | cut -d= -f2 | sort -n | tail -1)
 [ "$busy" -gt 0 ] || fail "monitor saw no queued tasks during hackbench"
-grep -q 'pagefaults=[0-9]' "$OUT" || fail "no agent page faults reported"
+grep -q 'pf_minor=[0-9]* pf_major=[0-9]' "$OUT" || fail "no agent page faults reported"
 grep -q 'agent_cpu=' "$OUT" || fail "no agent CPU share reported"
+# One formatter: the monitor shows exactly the keys of `run --stats`.
+keys() { grep -o '[a-z_]*=' | tr -d = | tr '\n' ' '; }
+run_keys=$(grep '^\[scxx\] t=' "$LOG" | tail -1 | sed 's/^\[scxx\] t=[0-9]*s //' | keys)
+mon_keys=$(grep '^queued=' "$OUT" | tail -1 | keys)
+[ -n "$run_keys" ] && [ "$run_keys" = "$mon_keys" ] ||
+    fail "run --stats and monitor differ: run [$run_keys] monitor [$mon_keys]"
 kill -INT "$pid"; wait "$pid" || fail "scxx exited with an error"
+grep -q '^\[scxx\] totals: queued=' "$LOG" || fail "no totals line at exit"
 log "PASS: monitor printed 3 live lines (max queued/interval $busy)"

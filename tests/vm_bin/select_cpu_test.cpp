@@ -40,11 +40,11 @@ TEST(SelectCpuVm, PicksAnIdleCpuOrSaysNoneIsIdle) {
     valid += cpu >= 0 ? 1 : 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  const auto *bss = sched.skeleton()->bss;
+  const SchedulerStats st = sched.stats();
   EXPECT_GT(valid, 0) << "a mostly idle machine never had an idle CPU; submitted="
-                      << bss->nr_dispatch_submitted << " consumed=" << bss->nr_dispatch_consumed
-                      << " idle_kicks=" << bss->nr_idle_kicks << " user=" << bss->nr_user_dispatches
-                      << " kernel=" << bss->nr_kernel_dispatches << " queued=" << bss->nr_queued;
+                      << st.nr_dispatch_submitted << " consumed=" << st.nr_dispatch_consumed
+                      << " idle_kicks=" << st.nr_idle_kicks << " user=" << st.nr_user_dispatches
+                      << " kernel=" << st.nr_kernel_dispatches << " queued=" << st.nr_queued;
   EXPECT_EQ(sched.select_cpu(999999, 0), -ESRCH) << "unknown pid";
 
   stop = true;

@@ -1,0 +1,226 @@
+/* scxx_state.bpf.h: the state every part of scxx.bpf.c shares. The
+ * configuration user space sets in .rodata before load, the statistics and
+ * per-CPU globals in .bss that it reads, the maps (the "queued" and
+ * "dispatched" rings, task storage, strategy boosts, the heartbeat timer),
+ * struct task_ctx and the small lookups and predicates built directly on
+ * them. These are definitions, not declarations: scxx.bpf.c is the one
+ * compilation unit of the skeleton scxx_sched and includes this header
+ * first and only once, and what is defined here is what the skeleton
+ * exposes as its rodata, bss and maps (the .bss fields in the order defined
+ * here; only the two channel self-test fields of channel_test.bpf.h follow). */
+#pragma once
+
+#include "common.bpf.h"
+
+#define PF_KTHREAD 0x00200000
+#define NSEC_PER_MSEC 1000000ULL
+
+/* ---- configuration, set by user space before load ----------------------
+ * No defaults here: BpfScheduler sets every value from SchedulerOptions
+ * (src/core/scheduler_options.h), where the defaults are written once. */
+const volatile s32 usersched_tgid;
+const volatile u64 slice_ns;
+const volatile bool builtin_idle;
+const volatile u64 heartbeat_ns;
+const volatile s32 cpu_core_id[SCXX_MAX_CPUS]; /* SMT siblings share a core id */
+const volatile s32 cpu_llc_id[SCXX_MAX_CPUS];  /* CPUs sharing a last-level cache */
+const volatile bool kernel_mode;
+const volatile u64 slice_min_ns; /* kernel mode: shortest slice */
+const volatile u64 max_run_ns;   /* tick watchdog, 0 = off */
+/* Wakeup preemption needs the waker's key to be earlier by more than this
+ * (user space sets one minimum slice). Peers with similar deadlines
+ * (hackbench) then do not preempt each other all the time, while a task
+ * that ran little since waking still preempts a CPU hog, whose deadline
+ * carries a slice of lead and whose virtual time is ahead of the clock. */
+const volatile u64 wakeup_margin_ns;
+/* Liveness invariant: a runnable task waiting longer than this is counted
+ * and recorded (struct scxx_wait_record); with stall_abort it also stops
+ * the scheduler with a message that names the task and where it waited. */
+const volatile u64 stall_bound_ns;
+const volatile bool stall_abort;
+/* The guarantee behind the keys: a task that has waited longer than this in
+ * one of scxx's DSQs is moved to a CPU's local DSQ by the heartbeat scan and
+ * that CPU is preempted (0: off). */
+const volatile u64 starvation_ns;
+
+/* ---- statistics (bpf/intf.h, SCXX_STATS) ------------------------------- */
+/* Values BPF reads back or the agent writes: one global each. */
+struct scxx_shared_stats shared_stats;
+
+/* Counters bumped on the hot path: one copy per CPU, no atomics and no
+ * cache line bouncing between CPUs; user space sums them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct scxx_cpu_stats);
+} cpu_stats SEC(".maps");
+
+static __always_inline struct scxx_cpu_stats *this_cpu_stats(void)
+{
+	u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_stats, &zero);
+}
+
+/* Adds @v to this CPU's copy of counter @field of struct scxx_cpu_stats.
+ * Plain adds: callbacks on one CPU do not run concurrently with each other
+ * for the same counter often enough to matter for statistics. */
+#define stat_add(field, v)                                                  \
+	do {                                                                \
+		struct scxx_cpu_stats *__s = this_cpu_stats();              \
+		if (__s)                                                    \
+			__s->field += (v);                                  \
+	} while (0)
+#define stat_inc(field) stat_add(field, 1)
+
+u64 usersched_last_run_at;  /* ns, last time an agent thread started running */
+u64 agent_sleeping;         /* written by the agent: 1 while blocked on the ring */
+u64 last_user_key;          /* user mode: key of the latest decision carried out */
+struct scxx_wait_record last_long_wait; /* the most recent of them */
+
+/* Strategy priority of the task running on each CPU (urgent preemption
+ * does not preempt an equal or higher one). */
+u32 running_priority[SCXX_MAX_CPUS];
+/* DSQ key (deadline) of the task running on each CPU, for wakeup preemption. */
+u64 running_key[SCXX_MAX_CPUS];
+/* Kernel mode: virtual time of the most recently started task. */
+static u64 vtime_now;
+
+struct scxx_exit_info exit_info;
+
+/* ---- maps ----------------------------------------------------------------- */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SCXX_QUEUED_RING_BYTES);
+} queued SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
+	__uint(max_entries, SCXX_DISPATCHED_RING_BYTES);
+} dispatched SEC(".maps");
+
+struct task_ctx {
+	u64 start_ts;    /* last ops.running */
+	u64 stop_ts;     /* last ops.stopping */
+	u64 exec_runtime;
+	u64 enq_cnt;
+	u64 slice_start; /* start of the current slice, refills included (watchdog) */
+	u64 vtime;       /* kernel mode: virtual time (the DSQ key is the deadline) */
+	u64 dsq_key;     /* key it was last inserted with (deadline) */
+	u64 wait_since;  /* when it last became runnable without running */
+	u64 wait_dsq;    /* where it waits: DSQ id, SCXX_WAIT_LOCAL_FLAG|cpu, or in agent */
+	s32 wait_cpu;    /* CPU it was on when it started to wait */
+	bool woke;       /* its last enqueue was a wakeup */
+	bool stall_seen; /* this wait was already reported by the DSQ scan */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_ctx);
+} task_ctx_stor SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SCXX_MAX_BOOSTED_TASKS);
+	__type(key, s32);
+	__type(value, struct scxx_task_boost);
+} task_boosts SEC(".maps");
+
+struct heartbeat {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct heartbeat);
+} heartbeat_timer SEC(".maps");
+
+/* ---- helpers ---------------------------------------------------------------- */
+static __always_inline struct task_ctx *lookup_task_ctx(struct task_struct *p)
+{
+	return bpf_task_storage_get(&task_ctx_stor, p, 0, 0);
+}
+
+static __always_inline bool is_agent(const struct task_struct *p)
+{
+	return usersched_tgid != 0 && p->tgid == usersched_tgid;
+}
+
+static __always_inline bool comm_has_prefix(const char *comm, const char *prefix, int len)
+{
+	for (int i = 0; i < len && i < 16; i++)
+		if (comm[i] != prefix[i])
+			return false;
+	return true;
+}
+
+/* Kernel threads that must never wait for the agent. */
+static bool is_kernel_helper(const struct task_struct *p)
+{
+	char comm[16];
+
+	if (!(p->flags & PF_KTHREAD))
+		return false;
+	if (p->nr_cpus_allowed == 1)
+		return true;
+	if (bpf_probe_read_kernel_str(comm, sizeof(comm), p->comm) < 0)
+		return false;
+	return comm_has_prefix(comm, "kswapd", 6) || comm_has_prefix(comm, "kcompactd", 9) ||
+	       comm_has_prefix(comm, "khugepaged", 10);
+}
+
+/* Decisions submitted by the agent but not yet read by any CPU. */
+static __always_inline bool dispatches_pending(void)
+{
+	return (s64)(READ_ONCE(shared_stats.nr_dispatch_submitted) -
+		    READ_ONCE(shared_stats.nr_dispatch_consumed)) > 0;
+}
+
+static __always_inline bool agent_has_work(void)
+{
+	return READ_ONCE(shared_stats.nr_scheduled) != 0 || dispatches_pending() ||
+	       bpf_ringbuf_query(&queued, BPF_RB_AVAIL_DATA) > 0;
+}
+
+/* Kick an idle CPU the task may use, else @fallback with @flags. Returns
+ * whether an idle CPU was found. */
+static bool kick_for(struct task_struct *p, s32 fallback, u64 flags)
+{
+	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+
+	if (cpu >= 0) {
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		return true;
+	}
+	if (fallback >= 0)
+		scx_bpf_kick_cpu(fallback, flags);
+	return false;
+}
+
+static __always_inline const struct scxx_task_boost *lookup_boost(const struct task_struct *p)
+{
+	s32 pid = p->pid;
+
+	return bpf_map_lookup_elem(&task_boosts, &pid);
+}
+
+/* Share of its run time a task is charged: 100 - 5 * priority for 1..10. */
+static __always_inline u64 charge_pct(u32 priority)
+{
+	return 100 - 5 * (priority > SCXX_PRIO_CUT_MAX ? SCXX_PRIO_CUT_MAX : priority);
+}
+
+/* The task's weight raised by its strategy priority (x1.05 .. x2), as in
+ * src/policy/policy_util.h: a boost acts on virtual time and slice alike. */
+static __always_inline u64 boosted_weight(const struct task_struct *p,
+					  const struct scxx_task_boost *b)
+{
+	u64 weight = p->scx.weight ? p->scx.weight : 100;
+
+	return weight * 100 / charge_pct(b ? b->priority : 0);
+}

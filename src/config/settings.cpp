@@ -1,0 +1,37 @@
+#include "config/settings.h"
+
+namespace scxx {
+
+PolicyConfig policy_config(const Settings &s) {
+  return PolicyConfig{.slice_ns = s.slice_us * kNsecPerUsec,
+                      .slice_min_ns = s.slice_min_us * kNsecPerUsec};
+}
+
+SchedulerOptions scheduler_options(const Settings &s) {
+  SchedulerOptions o;
+  o.slice_ns = s.slice_us * kNsecPerUsec;
+  o.slice_min_ns = s.slice_min_us * kNsecPerUsec;
+  o.partial = s.partial;
+  o.builtin_idle = s.builtin_idle;
+  o.debug = s.debug;
+  o.kernel_mode = s.kernel_mode;
+  o.max_run_ns = s.max_run_ms * kNsecPerMsec;
+  o.stall_bound_ns = s.stall_ms * kNsecPerMsec;
+  o.stall_abort = s.stall_abort;
+  o.starvation_ns = s.starvation_ms * kNsecPerMsec;
+  return o;
+}
+
+std::optional<SettingsProblem> settings_problem(const Settings &s) {
+  // The slice rule belongs to the policies (policy_config_problem); it is
+  // reported here in the units and names a person wrote.
+  if (policy_config_problem(policy_config(s))) {
+    return SettingsProblem{"scheduler.slice_min_us", "scheduler.slice_us",
+                           std::to_string(s.slice_min_us) +
+                               " must not exceed scheduler.slice_us (" +
+                               std::to_string(s.slice_us) + ")"};
+  }
+  return std::nullopt;
+}
+
+} // namespace scxx

@@ -1,0 +1,54 @@
+// Every setting of `scxx run`, in the units a person writes them. One table
+// (settings_table.h) says, for each of them, its YAML key, its command-line
+// flag, its help, range and default; the config file, the command line and
+// `scxx config --explain` are all generated from it.
+#pragma once
+
+#include "core/scheduler_options.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace scxx {
+
+inline constexpr uint64_t kUsecPerMsec = 1000;
+
+// Defaults come from the layers below (SchedulerOptions, PolicyConfig), so
+// each is written once.
+struct Settings {
+  std::string policy = "gthulhu"; // one of policy_names()
+  bool kernel_mode = SchedulerOptions{}.kernel_mode;
+  uint64_t slice_us = SchedulerOptions{}.slice_ns / kNsecPerUsec;
+  uint64_t slice_min_us = SchedulerOptions{}.slice_min_ns / kNsecPerUsec;
+  bool partial = SchedulerOptions{}.partial;
+  bool builtin_idle = SchedulerOptions{}.builtin_idle;
+  uint64_t max_run_ms = SchedulerOptions{}.max_run_ns / kNsecPerMsec;
+  uint64_t starvation_ms = SchedulerOptions{}.starvation_ns / kNsecPerMsec;
+  uint64_t stall_ms = SchedulerOptions{}.stall_bound_ns / kNsecPerMsec;
+  bool stall_abort = SchedulerOptions{}.stall_abort;
+  bool lock_memory = true;
+  bool forbid_mmap = false;
+  double stats_interval_s = 0; // 0: no live statistics
+  double duration_s = 0;       // 0: until SIGINT/SIGTERM
+  bool debug = SchedulerOptions{}.debug;
+};
+
+// A rule between several settings that the table's per-key ranges cannot
+// express; `path` names the key to blame, `other` the key it is checked
+// against (a file that sets only that one is blamed there).
+struct SettingsProblem {
+  std::string path;
+  std::string other;
+  std::string message;
+};
+
+// Checks every rule that spans settings. The config file and the command
+// line (after the file) both call it, so each rule is written once.
+std::optional<SettingsProblem> settings_problem(const Settings &s);
+
+// The settings as the core and the policies take them.
+SchedulerOptions scheduler_options(const Settings &s);
+PolicyConfig policy_config(const Settings &s);
+
+} // namespace scxx

@@ -1,0 +1,150 @@
+#include "config/settings_table.h"
+
+#include "policy/policy_factory.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace scxx {
+namespace {
+
+std::vector<std::string> policy_choices() {
+  std::vector<std::string> out;
+  for (std::string_view n : policy_names()) {
+    out.emplace_back(n);
+  }
+  return out;
+}
+
+std::vector<SettingDesc> build() {
+  using S = Settings;
+  std::vector<SettingDesc> t;
+  t.push_back({.path = "scheduler.policy",
+               .flag = "-p,--policy",
+               .help = "the scheduling policy: fifo runs tasks in arrival order, vtime shares the "
+                       "CPU by weight, gthulhu gives tasks that sleep often (interactive ones) "
+                       "early deadlines",
+               .field = &S::policy,
+               .allowed = policy_choices()});
+  t.push_back({.path = "scheduler.kernel_mode",
+               .flag = "-k,--kernel-mode",
+               .help = "make every decision in BPF with the deadline policy, without the round "
+                       "trip to the user-space agent (strategies still apply)",
+               .field = &S::kernel_mode});
+  t.push_back({.path = "scheduler.slice_us",
+               .flag = "-s,--slice-us",
+               .help = "the default time slice, in microseconds",
+               .field = &S::slice_us,
+               .min = 100,
+               .max = 1000000});
+  t.push_back({.path = "scheduler.slice_min_us",
+               .flag = "-S,--slice-min-us",
+               .help = "the shortest slice a task gets when many wait, in microseconds; must "
+                       "not exceed scheduler.slice_us",
+               .field = &S::slice_min_us,
+               .min = 50,
+               .max = 1000000});
+  t.push_back({.path = "scheduler.partial",
+               .flag = "--partial",
+               .help = "only schedule tasks switched to SCHED_EXT; the others stay with the "
+                       "kernel's default scheduler",
+               .field = &S::partial});
+  t.push_back({.path = "scheduler.builtin_idle",
+               .flag = "--builtin-idle",
+               .help = "a waking task that finds an idle CPU runs there without asking the agent",
+               .field = &S::builtin_idle});
+  t.push_back({.path = "scheduler.max_run_ms",
+               .flag = "--max-run-ms",
+               .help = "tick watchdog: preempt a task that has run longer than this many "
+                       "milliseconds without a break while others wait; 0 disables it",
+               .field = &S::max_run_ms,
+               .min = 0,
+               .max = 60000});
+  // At most 4 s: with the 100 ms scan that stays below the kernel's 5 s watchdog.
+  t.push_back({.path = "scheduler.starvation_ms",
+               .flag = "--starvation-ms",
+               .help = "guaranteed bound on waiting: a task that waited longer than this many "
+                       "milliseconds in a queue of scxx is moved to a CPU's local queue and runs "
+                       "next; 0 disables it; at most 4000, below the kernel's 5 s watchdog",
+               .field = &S::starvation_ms,
+               .min = 0,
+               .max = 4000});
+  t.push_back({.path = "scheduler.stall_ms",
+               .flag = "--stall-ms",
+               .help = "liveness check: a runnable task that waited longer than this many "
+                       "milliseconds is counted (long_waits) and recorded with where it waited",
+               .field = &S::stall_ms,
+               .min = 10,
+               .max = 30000});
+  t.push_back({.path = "scheduler.stall_abort",
+               .flag = "--stall-abort",
+               .help = "debugging: stop the scheduler at the first wait longer than stall_ms, "
+                       "with a message naming the task and where it waited",
+               .field = &S::stall_abort});
+  t.push_back({.path = "scheduler.lock_memory",
+               .flag = "--no-mlock",
+               .help = "lock the agent's memory so page faults cannot stall scheduling",
+               .field = &S::lock_memory,
+               .negated = true,
+               .flag_help = "do not lock the agent's memory (risks page-fault stalls)"});
+  t.push_back({.path = "scheduler.forbid_mmap",
+               .flag = "--forbid-mmap",
+               .help = "seccomp filter: new anonymous mmaps of the agent fail with EPERM once "
+                       "attached",
+               .field = &S::forbid_mmap});
+  t.push_back({.path = "stats.interval_s",
+               .flag = "--stats",
+               .help = "print live statistics every this many seconds; 0 turns them off",
+               .field = &S::stats_interval_s,
+               .min = 0,
+               .max = 3600});
+  t.push_back({.path = "",
+               .flag = "--duration",
+               .help = "stop after this many seconds; 0 runs until SIGINT or SIGTERM",
+               .field = &S::duration_s,
+               .min = 0,
+               .max = std::numeric_limits<double>::infinity()});
+  t.push_back(
+      {.path = "", .flag = "-d,--debug", .help = "echo libbpf's debug output", .field = &S::debug});
+  return t;
+}
+
+std::string text_of(bool v) {
+  return v ? "true" : "false";
+}
+std::string text_of(uint64_t v) {
+  return std::to_string(v);
+}
+std::string text_of(double v) {
+  return format_number(v);
+}
+std::string text_of(const std::string &v) {
+  return v;
+}
+
+} // namespace
+
+const std::vector<SettingDesc> &settings_table() {
+  static const std::vector<SettingDesc> table = build();
+  return table;
+}
+
+std::string format_number(double v) {
+  if (std::floor(v) == v && std::fabs(v) < 1e15) {
+    return std::to_string(static_cast<int64_t>(v));
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
+
+std::string setting_text(const SettingDesc &d, const Settings &s) {
+  return std::visit([&](auto member) { return text_of(s.*member); }, d.field);
+}
+
+void copy_setting(const SettingDesc &d, const Settings &from, Settings &to) {
+  std::visit([&](auto member) { to.*member = from.*member; }, d.field);
+}
+
+} // namespace scxx

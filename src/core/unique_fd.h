@@ -1,0 +1,42 @@
+// The one owner of a file descriptor: closed when it goes out of scope,
+// moved but never copied. Header-only, so layers without the core library
+// (strategy scanning, the tools) use it too.
+#pragma once
+
+#include <unistd.h>
+
+#include <utility>
+
+namespace scxx {
+
+class UniqueFd {
+public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd &&o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  UniqueFd &operator=(UniqueFd &&o) noexcept {
+    if (this != &o) {
+      reset(std::exchange(o.fd_, -1));
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd &) = delete;
+  UniqueFd &operator=(const UniqueFd &) = delete;
+  ~UniqueFd() { reset(); }
+
+  [[nodiscard]] int get() const { return fd_; }
+  [[nodiscard]] bool valid() const { return fd_ >= 0; }
+  // Gives up ownership (e.g. to fdopendir, which then owns it).
+  int release() { return std::exchange(fd_, -1); }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    fd_ = fd;
+  }
+
+private:
+  int fd_ = -1;
+};
+
+} // namespace scxx

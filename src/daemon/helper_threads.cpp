@@ -1,0 +1,106 @@
+#include "daemon/helper_threads.h"
+
+#include <pthread.h>
+
+#include <chrono>
+#include <cstdio>
+#include <stop_token>
+
+namespace scxx {
+
+std::jthread start_signal_waiter(LiveSession &live, const sigset_t &signals) {
+  return std::jthread([&live, signals](const std::stop_token &token) {
+    // Asked to end without a signal: wake sigwait with one of its own.
+    const pthread_t self = pthread_self();
+    const std::stop_callback on_stop(token, [self] { pthread_kill(self, SIGINT); });
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (!token.stop_requested() && !live.stop.load()) {
+      std::printf("[scxx] signal %d: detaching\n", sig);
+      std::fflush(stdout);
+    }
+    live.request_stop();
+  });
+}
+
+std::jthread start_stats_printer(LiveSession &live, double interval_s) {
+  return std::jthread([&live, interval_s](const std::stop_token &token) {
+    std::unique_lock lock(live.mutex);
+    BpfScheduler *sched = nullptr;
+    StatsSample prev;
+    while (!token.stop_requested() && !live.stop.load()) {
+      live.wake.wait_for(lock, token, std::chrono::duration<double>(interval_s),
+                         [&] { return live.stop.load(); });
+      if (token.stop_requested() || live.stop.load() || live.sched == nullptr) {
+        continue;
+      }
+      const StatsSample now = sample_stats(*live.sched);
+      if (sched != live.sched) { // a new session: the CPU share starts at attach
+        sched = live.sched;
+        prev = live.at_attach;
+      }
+      std::printf("[scxx] t=%.0fs %s\n", now.t_s - live.at_attach.t_s,
+                  format_stats_fields(now, live.at_attach, prev).c_str());
+      std::fflush(stdout);
+      prev = now;
+    }
+  });
+}
+
+namespace {
+// A scan of a few thousand threads takes milliseconds; twice a second
+// picks up a new matching process within half a second.
+constexpr auto kStrategyScanPeriod = std::chrono::milliseconds(500);
+} // namespace
+
+std::jthread start_strategy_applier(LiveSession &live, std::vector<StrategyRule> rules) {
+  return std::jthread([&live, rules = std::move(rules)](const std::stop_token &token) {
+    BoostTracker tracker(StrategyEngine(rules), ProcScanner("/proc"));
+    std::unique_lock lock(live.mutex);
+    while (!token.stop_requested() && !live.stop.load()) {
+      if (live.sched != nullptr) {
+        if (live.reloaded) {
+          tracker.reset();
+          live.reloaded = false;
+        }
+        try {
+          const BoostDiff diff = tracker.refresh();
+          for (const auto &b : diff.upserts) {
+            live.sched->set_boost(b.pid, b.priority, b.slice_ns);
+          }
+          for (const int32_t pid : diff.removals) {
+            live.sched->clear_boost(pid);
+          }
+          if (!diff.empty()) {
+            std::printf("[scxx] strategies: %zu threads boosted (+%zu -%zu)\n",
+                        tracker.current().size(), diff.upserts.size(), diff.removals.size());
+            std::fflush(stdout);
+          }
+        } catch (const std::exception &e) {
+          std::fprintf(stderr, "[scxx] strategies: %s (retrying)\n", e.what());
+          tracker.reset();
+        }
+      }
+      live.wake.wait_for(lock, token, kStrategyScanPeriod, [&] {
+        return live.stop.load() || (live.reloaded && live.sched != nullptr);
+      });
+    }
+  });
+}
+
+std::jthread start_stop_timer(LiveSession &live, double seconds) {
+  return std::jthread([&live, seconds](const std::stop_token &token) {
+    {
+      std::unique_lock lock(live.mutex);
+      if (live.wake.wait_for(lock, token, std::chrono::duration<double>(seconds),
+                             [&] { return live.stop.load(); })) {
+        return; // stopped before the time was up
+      }
+    }
+    if (!token.stop_requested()) {
+      live.request_stop();
+    }
+  });
+}
+
+} // namespace scxx

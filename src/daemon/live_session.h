@@ -1,0 +1,39 @@
+// What `scxx run`'s helper threads share with the thread that schedules:
+// the scheduler of the current session (swapped around each reload) and
+// the stop request. Helpers wait on `wake`; every change notifies it.
+#pragma once
+
+#include "core/bpf_scheduler.h"
+#include "daemon/stats_line.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+namespace scxx {
+
+struct LiveSession {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::atomic<bool> stop{false}; // SIGINT/SIGTERM, --duration, or a fatal error
+
+  // Under `mutex`:
+  BpfScheduler *sched = nullptr; // null between sessions
+  bool reloaded = false;         // boosts must be pushed again
+  StatsSample at_attach;         // counts in the stats line start here
+
+  // Under the mutex, so a helper between checking `stop` and waiting cannot
+  // miss the wake-up.
+  void request_stop() {
+    {
+      const std::lock_guard lock(mutex);
+      stop = true;
+    }
+    wake.notify_all();
+  }
+};
+
+// A sample of the scheduler's statistics and this process's usage, now.
+StatsSample sample_stats(const BpfScheduler &sched);
+
+} // namespace scxx

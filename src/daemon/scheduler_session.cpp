@@ -1,0 +1,105 @@
+#include "daemon/scheduler_session.h"
+
+#include "core/agent_loop.h"
+#include "core/exit_info.h"
+#include "core/memory_lock.h"
+#include "core/sched_ext_sysfs.h"
+#include "core/wait_record.h"
+#include "policy/policy_factory.h"
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace scxx {
+namespace {
+
+// Publishes the scheduler to the helper threads for the scope's lifetime.
+class Published {
+public:
+  Published(LiveSession &live, BpfScheduler &sched) : live_(live) {
+    {
+      const std::lock_guard lock(live_.mutex);
+      live_.sched = &sched;
+      live_.at_attach = sample_stats(sched);
+      live_.reloaded = true;
+    }
+    live_.wake.notify_all(); // strategies: push boosts now
+  }
+  ~Published() {
+    const std::lock_guard lock(live_.mutex);
+    live_.sched = nullptr;
+  }
+  Published(const Published &) = delete;
+  Published &operator=(const Published &) = delete;
+
+private:
+  LiveSession &live_;
+};
+
+void print_attached(const Settings &s, const Policy &policy, int generation) {
+  std::printf("[scxx] attached: ops=%s mode=%s policy=%s slice=%lluus%s%s\n",
+              sched_ext_ops_name().c_str(), s.kernel_mode ? "kernel" : "user",
+              s.kernel_mode ? "deadline(bpf)" : std::string(policy.name()).c_str(),
+              static_cast<unsigned long long>(s.slice_us), s.partial ? " partial" : "",
+              generation > 0 ? " (restarted)" : "");
+  std::fflush(stdout);
+}
+
+void print_exit(const Settings &s, const BpfScheduler &sched, const StatsSample &at_attach) {
+  const SchedulerStats st = sched.stats();
+  const StatsSample end = sample_stats(sched);
+  const StatsSample zero; // totals count from the load, CPU share over the session
+  std::printf("[scxx] exit %s\n[scxx] totals: %s\n", describe_exit(sched.exit_info()).c_str(),
+              format_stats_fields(end, zero, at_attach).c_str());
+  std::printf("[scxx] waits: longest %llu ms, %llu moved ahead after %llu ms, %llu longer "
+              "than %llu ms (%llu seen still waiting); last: %s\n",
+              static_cast<unsigned long long>(st.max_wait_ns / kNsecPerMsec),
+              static_cast<unsigned long long>(st.nr_starvation_moves),
+              static_cast<unsigned long long>(s.starvation_ms),
+              static_cast<unsigned long long>(st.nr_long_waits),
+              static_cast<unsigned long long>(s.stall_ms),
+              static_cast<unsigned long long>(st.nr_stalled_seen),
+              describe_wait(sched.last_long_wait()).c_str());
+  std::fflush(stdout);
+}
+
+} // namespace
+
+SessionOutcome SchedulerSession::run() {
+  const Settings &s = options_.settings;
+  BpfScheduler sched(scheduler_options(s));
+  auto policy = make_policy(s.policy, policy_config(s));
+  AgentLoop loop(sched, *policy);
+  sched.attach();
+  if (s.forbid_mmap && !mmap_forbidden_) {
+    forbid_new_anonymous_mmaps(); // all threads and pools exist by now
+    mmap_forbidden_ = true;
+  }
+  StatsSample at_attach;
+  {
+    const Published published(live_, sched);
+    at_attach = live_.at_attach;
+    print_attached(s, *policy, generation_++);
+    if (s.kernel_mode) {
+      // BPF decides; this thread only waits for the end.
+      std::unique_lock lock(live_.mutex);
+      while (!live_.stop.load() && !sched.exited()) {
+        live_.wake.wait_for(lock, std::chrono::milliseconds(100));
+      }
+    } else {
+      loop.run(live_.stop);
+    }
+  }
+  sched.detach();
+  print_exit(s, sched, at_attach);
+  const scxx_exit_info info = sched.exit_info();
+  if (!live_.stop.load() && exit_requests_restart(info)) {
+    std::printf("[scxx] the kernel asked for a restart (CPU hotplug): reloading\n");
+    std::fflush(stdout);
+    return {0, true};
+  }
+  return {exit_is_error(info) ? 1 : 0, false};
+}
+
+} // namespace scxx
