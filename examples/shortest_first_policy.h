@@ -1,18 +1,21 @@
 // Example policy: run the task that has run least since it last slept.
-// Interactive tasks (short bursts) go first; a task that never sleeps only
-// runs when nothing shorter is waiting, so it can starve: this is a
-// teaching example, not a policy to deploy.
+// Interactive tasks (short bursts) go first. A task that never sleeps would
+// wait for ever behind shorter ones, so run time counts only up to a cap
+// (the option runtime_cap_ms): tasks past it share the CPU in arrival
+// order. A teaching example, not a policy to deploy.
 #pragma once
 
 #include "policy/fixed_heap.h"
 #include "policy/policy.h"
-#include "policy/policy_config.h"
+#include "policy/policy_context.h"
 
 namespace scxx::example {
 
 class ShortestFirstPolicy final : public Policy {
 public:
-  explicit ShortestFirstPolicy(const PolicyConfig &config, const PolicyLimits &limits = {});
+  static constexpr double kDefaultRuntimeCapMs = 20;
+
+  explicit ShortestFirstPolicy(const PolicyContext &ctx);
 
   [[nodiscard]] std::string_view name() const override { return "shortest-first"; }
   void on_queued(const QueuedTask &task) override;
@@ -24,19 +27,20 @@ public:
 private:
   struct Entry {
     Decision decision;
-    uint64_t exec_runtime = 0;
-    uint64_t seq = 0; // arrival order, breaks ties
+    uint64_t runtime = 0; // run since it last slept, capped
+    uint64_t seq = 0;     // arrival order, breaks ties
   };
-  struct ByExecRuntime {
+  struct ByRuntime {
     bool operator()(const Entry &a, const Entry &b) const {
-      return a.exec_runtime != b.exec_runtime ? a.exec_runtime < b.exec_runtime : a.seq < b.seq;
+      return a.runtime != b.runtime ? a.runtime < b.runtime : a.seq < b.seq;
     }
   };
 
   uint64_t slice_ns_;
-  uint64_t next_seq_ = 1; // 0 is kept for re-offered decisions
+  uint64_t runtime_cap_ns_;
+  uint64_t next_seq_ = 1; // also the decision's tag
   // Preallocated: pushing and popping never allocates.
-  FixedMinHeap<Entry, ByExecRuntime> ready_;
+  FixedMinHeap<Entry, ByRuntime> ready_;
   uint64_t overflow_ = 0;
 };
 

@@ -1,21 +1,46 @@
+// Tests of the example policy, as a policy author outside the scxx tree
+// writes them: hand-built tasks for the rules, the PolicyDriver for what the
+// kernel makes of the decisions.
 #include "shortest_first_policy.h"
+
+#include "agent/policy_driver.h"
+#include "agent/task_builder.h"
+#include "policy/policy_registry.h"
 
 #include <gtest/gtest.h>
 
 namespace scxx::example {
 namespace {
 
+using policy_test::make_task;
+
 QueuedTask task(int32_t pid, uint64_t exec_runtime_ns) {
-  QueuedTask t;
-  t.pid = pid;
-  t.nr_cpus_allowed = 4;
+  QueuedTask t = make_task(pid, static_cast<uint64_t>(pid) * 10);
   t.exec_runtime = exec_runtime_ns;
-  t.enq_cnt = static_cast<uint64_t>(pid) * 10;
   return t;
 }
 
+// A context as scxx builds it, with the option at its default.
+PolicyContext context_with(PolicyConfig config = {}, PolicyLimits limits = {}) {
+  PolicyContext ctx;
+  ctx.config = config;
+  ctx.limits = limits;
+  ctx.options["runtime_cap_ms"] = ShortestFirstPolicy::kDefaultRuntimeCapMs;
+  return ctx;
+}
+
+TEST(ShortestFirstPolicy, IsRegisteredWithItsOption) {
+  const PolicyInfo *info = find_policy("shortest-first");
+  ASSERT_NE(info, nullptr);
+  ASSERT_EQ(info->options.size(), 1U);
+  EXPECT_EQ(info->options[0].key, "runtime_cap_ms");
+  PolicyContext ctx = context_with();
+  EXPECT_EQ(info->factory(ctx)->name(), "shortest-first");
+}
+
 TEST(ShortestFirstPolicy, RunsTheShortestRunnerFirstThenInArrivalOrder) {
-  ShortestFirstPolicy policy(PolicyConfig{.slice_ns = 3 * kNsecPerMsec, .slice_min_ns = 1});
+  PolicyContext ctx = context_with(PolicyConfig{.slice_ns = 3 * kNsecPerMsec, .slice_min_ns = 1});
+  ShortestFirstPolicy policy(ctx);
   policy.on_queued(task(1, 9000));
   policy.on_queued(task(2, 100));
   policy.on_queued(task(3, 5000));
@@ -32,8 +57,23 @@ TEST(ShortestFirstPolicy, RunsTheShortestRunnerFirstThenInArrivalOrder) {
   EXPECT_FALSE(policy.pick_next());
 }
 
+TEST(ShortestFirstPolicy, TheKeyCarriesTheOrderAcrossBatches) {
+  // The kernel sorts every decision it holds by vtime: a short runner that
+  // arrives in a later batch must still get the smaller key.
+  PolicyContext ctx = context_with();
+  ShortestFirstPolicy policy(ctx);
+  policy.on_queued(task(1, 15 * kNsecPerMsec));
+  const uint64_t long_key = policy.pick_next()->vtime;
+  policy.on_queued(task(2, 100));
+  EXPECT_LT(policy.pick_next()->vtime, long_key);
+  // Past the cap, run time no longer counts.
+  policy.on_queued(task(3, 900 * kNsecPerMsec));
+  EXPECT_EQ(policy.pick_next()->vtime, 20 * kNsecPerMsec);
+}
+
 TEST(ShortestFirstPolicy, FailedDispatchGoesFirstAgain) {
-  ShortestFirstPolicy policy(PolicyConfig{});
+  PolicyContext ctx = context_with();
+  ShortestFirstPolicy policy(ctx);
   policy.on_queued(task(1, 50));
   policy.on_queued(task(2, 0));
   const std::optional<Decision> first = policy.pick_next();
@@ -47,12 +87,30 @@ TEST(ShortestFirstPolicy, FailedDispatchGoesFirstAgain) {
 }
 
 TEST(ShortestFirstPolicy, CountsTasksItHasNoRoomFor) {
-  ShortestFirstPolicy policy(PolicyConfig{}, PolicyLimits{.max_queued = 2, .max_tracked = 0});
+  PolicyContext ctx = context_with({}, PolicyLimits{.max_queued = 2, .max_tracked = 0});
+  ShortestFirstPolicy policy(ctx);
   policy.on_queued(task(1, 0));
   policy.on_queued(task(2, 0));
   policy.on_queued(task(3, 0));
   EXPECT_EQ(policy.nr_queued(), 2U);
   EXPECT_EQ(policy.nr_overflow(), 1U);
+}
+
+TEST(ShortestFirstPolicy, InteractiveTasksWaitLittleAndHogsStillRun) {
+  // Two CPUs, four CPU-bound tasks and six that run 0.3 ms and sleep 4 ms,
+  // through the real agent loop and the kernel's queue rules.
+  PolicyContext ctx = context_with(PolicyConfig{.slice_ns = 5 * kNsecPerMsec, .slice_min_ns = 1});
+  ShortestFirstPolicy policy(ctx);
+  policy_test::MixParams mix;
+  mix.duration_ns = 2000 * kNsecPerMsec;
+  const policy_test::DriverResult r =
+      policy_test::run_mix(policy, ctx, mix, [&](const QueuedTask &t) {
+        // An interactive task waits at most for the two running slices.
+        return t.exec_runtime == 0 ? 2 * 5 * kNsecPerMsec : 0;
+      });
+  EXPECT_TRUE(r.violations.empty()) << r.violations.front();
+  EXPECT_GT(r.min_runs_per_task, 10U) << "the cap lets CPU-bound tasks run";
+  EXPECT_EQ(r.stale, 0U);
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "config/example_yaml.h"
 #include "config/settings_table.h"
 #include "policy/policy_factory.h"
+#include "policy/policy_registry.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -96,7 +97,7 @@ KeyDesc setting_key(const SettingDesc &row) {
         } else if constexpr (std::is_same_v<T, double>) {
           return Kind::kNumber;
         } else {
-          return row.allowed.empty() ? Kind::kString : Kind::kEnum;
+          return row.choices == nullptr ? Kind::kString : Kind::kEnum;
         }
       },
       row.field);
@@ -106,7 +107,9 @@ KeyDesc setting_key(const SettingDesc &row) {
   }
   KeyDesc d = base_key(std::string(row.path), kind, std::move(help), row.min, row.max, false,
                        setting_text(row, Settings{}));
-  d.allowed = row.allowed;
+  if (row.choices != nullptr) {
+    d.allowed = row.choices();
+  }
   d.set = [field = row.field](Target &t, const Scalar &v) {
     std::visit([&](auto member) { assign(t.config->settings.*member, v); }, field);
   };
@@ -152,6 +155,26 @@ std::vector<KeyDesc> build_table() {
       t.push_back(section_key(section, Kind::kSection, kSectionHelp.at(section)));
     }
     t.push_back(setting_key(row));
+  }
+
+  // Each registered policy's own options, under policies.<name>.
+  t.push_back(section_key("policies", Kind::kSection,
+                          "options of the policies, by policy name (only policies that declare "
+                          "options appear)"));
+  for (const PolicyInfo *policy : registered_policies()) {
+    if (policy->options.empty()) {
+      continue;
+    }
+    t.push_back(section_key("policies." + policy->name, Kind::kSection,
+                            "options of " + policy->name + ": " + policy->description));
+    for (const PolicyOptionSpec &o : policy->options) {
+      KeyDesc d = base_key("policies." + policy->name + "." + o.key, Kind::kNumber, o.help, o.min,
+                           o.max, false, format_number(o.default_value));
+      d.set = [name = policy->name, key = o.key](Target &target, const Scalar &v) {
+        target.config->policy_options[name][key] = v.d;
+      };
+      t.push_back(std::move(d));
+    }
   }
 
   t.push_back(section_key("strategies", Kind::kList,
@@ -212,8 +235,16 @@ std::vector<KeyDesc> build_table() {
   return t;
 }
 
+// Rebuilt whenever the set of registered policies changed (a policy
+// library loaded after the first use adds keys and choices).
 const std::vector<KeyDesc> &key_table() {
-  static const std::vector<KeyDesc> table = build_table();
+  static std::vector<KeyDesc> table;
+  static size_t built_for = SIZE_MAX;
+  const size_t nr_policies = registered_policies().size();
+  if (built_for != nr_policies) {
+    table = build_table();
+    built_for = nr_policies;
+  }
   return table;
 }
 
@@ -615,6 +646,10 @@ std::string explain_config() {
       out += ", default: " + d.default_text;
     }
     out += "\n    " + d.help + "\n";
+  }
+  out += "\nPolicies (scheduler.policy; --policy-lib LIB adds those of a library):\n";
+  for (const PolicyInfo *p : registered_policies()) {
+    out += "  " + p->name + "\n    " + p->description + "\n";
   }
   out += "\nPriority scale (strategies[].priority, the same in user and kernel mode):\n";
   indent_into(out, priority_scale_text(), "  ");

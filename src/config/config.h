@@ -8,6 +8,7 @@
 #include "strategy/strategy.h"
 
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -23,7 +24,9 @@ public:
 };
 
 struct Config {
-  Settings settings;                    // the keys of settings_table() (sections scheduler, stats)
+  Settings settings; // the keys of settings_table() (sections scheduler, stats)
+  // policies.<name>.<key>: the options a registered policy declares.
+  std::map<std::string, std::map<std::string, double>> policy_options;
   std::vector<StrategyRule> strategies; // validated: StrategyEngine accepts them
 };
 

@@ -1,5 +1,8 @@
 #include "config/settings.h"
 
+#include "policy/policy_factory.h"
+#include "policy/policy_registry.h"
+
 namespace scxx {
 
 PolicyConfig policy_config(const Settings &s) {
@@ -23,6 +26,10 @@ SchedulerOptions scheduler_options(const Settings &s) {
 }
 
 std::optional<SettingsProblem> settings_problem(const Settings &s) {
+  if (find_policy(s.policy) == nullptr) {
+    return SettingsProblem{"scheduler.policy", "",
+                           "\"" + s.policy + "\" is not one of " + policy_names_text()};
+  }
   // The slice rule belongs to the policies (policy_config_problem); it is
   // reported here in the units and names a person wrote.
   if (policy_config_problem(policy_config(s))) {

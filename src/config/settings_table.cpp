@@ -9,24 +9,15 @@
 namespace scxx {
 namespace {
 
-std::vector<std::string> policy_choices() {
-  std::vector<std::string> out;
-  for (std::string_view n : policy_names()) {
-    out.emplace_back(n);
-  }
-  return out;
-}
-
 std::vector<SettingDesc> build() {
   using S = Settings;
   std::vector<SettingDesc> t;
   t.push_back({.path = "scheduler.policy",
                .flag = "-p,--policy",
-               .help = "the scheduling policy: fifo runs tasks in arrival order, vtime shares the "
-                       "CPU by weight, gthulhu gives tasks that sleep often (interactive ones) "
-                       "early deadlines",
+               .help = "the scheduling policy (`scxx config --explain` describes each, "
+                       "--policy-lib adds more)",
                .field = &S::policy,
-               .allowed = policy_choices()});
+               .choices = &policy_names});
   t.push_back({.path = "scheduler.kernel_mode",
                .flag = "-k,--kernel-mode",
                .help = "make every decision in BPF with the deadline policy, without the round "

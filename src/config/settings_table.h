@@ -24,9 +24,11 @@ struct SettingDesc {
   SettingField field;
   double min = 0; // integers and numbers: the allowed range (max may be infinite)
   double max = 0;
-  bool negated = false;               // a flag that sets the boolean to false (--no-mlock)
-  std::string_view flag_help{};       // --help text when it differs from `help`
-  std::vector<std::string> allowed{}; // strings: the only values accepted
+  bool negated = false;         // a flag that sets the boolean to false (--no-mlock)
+  std::string_view flag_help{}; // --help text when it differs from `help`
+  // Strings: the only values accepted, asked for when needed (policies
+  // loaded from libraries count too).
+  std::vector<std::string> (*choices)() = nullptr;
 };
 
 const std::vector<SettingDesc> &settings_table();

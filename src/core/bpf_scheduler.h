@@ -3,7 +3,7 @@
 // constructor; attach/detach register and unregister the sched_ext ops.
 #pragma once
 
-#include "core/backend.h"
+#include "agent/backend.h"
 #include "core/scheduler_options.h"
 #include "core/scheduler_stats.h"
 #include "intf.h"

@@ -2,6 +2,7 @@
 // types, with compile-time checks that both sides agree on the layout.
 #pragma once
 
+#include "agent/agent_loop.h"
 #include "intf.h"
 #include "policy/policy_util.h"
 #include "policy/task.h"
@@ -25,6 +26,7 @@ static_assert(kAnyCpu == SCXX_CPU_ANY);
 static_assert(kQueuedWakeup == SCXX_QF_WAKEUP && kQueuedExiting == SCXX_QF_EXITING);
 static_assert(kDispatchPreempt == SCXX_DF_PREEMPT && kDispatchHead == SCXX_DF_HEAD);
 static_assert(kPrioFairnessMax == SCXX_PRIO_CUT_MAX, "policies and BPF charge boosts alike");
+static_assert(AgentLoop::kBatch == SCXX_DISPATCH_BATCH, "one step fills one ops.dispatch");
 
 inline QueuedTask from_wire(const scxx_queued_task &m) {
   QueuedTask t;

@@ -40,8 +40,14 @@ void add_setting_options(CLI::App &cmd, Settings &cli) {
             CLI::Option *opt = cmd.add_option(flag, cli.*member, help);
             opt->default_str(setting_text(row, defaults));
             if constexpr (std::is_same_v<T, std::string>) {
-              if (!row.allowed.empty()) {
-                opt->check(CLI::IsMember(row.allowed));
+              // Choices are checked after --policy-lib loaded its policies
+              // (settings_problem); --help lists the built-in ones.
+              if (row.choices != nullptr) {
+                std::string names;
+                for (const std::string &c : row.choices()) {
+                  names += (names.empty() ? "" : "|") + c;
+                }
+                opt->type_name("{" + names + "}");
               }
             } else if (std::isinf(row.max)) {
               opt->check(CLI::NonNegativeNumber);

@@ -7,7 +7,9 @@
 #include "core/error.h"
 #include "daemon/cli_settings.h"
 #include "daemon/monitor_command.h"
+#include "daemon/policy_library.h"
 #include "daemon/run_command.h"
+#include "policy/policy_registry.h"
 
 #include <CLI/CLI.hpp>
 
@@ -15,6 +17,7 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -30,6 +33,7 @@ scxx::RunOptions resolve_run_options(const CLI::App &cmd, const scxx::Settings &
     scxx::Config cfg = scxx::load_config_file(config_file);
     run.settings = cfg.settings;
     run.strategies = std::move(cfg.strategies);
+    run.policy_options = std::move(cfg.policy_options);
   }
   run.settings = scxx::apply_given_options(cmd, cli, run.settings);
   if (const auto problem = scxx::settings_problem(run.settings)) {
@@ -46,6 +50,9 @@ scxx::RunOptions resolve_run_options(const CLI::App &cmd, const scxx::Settings &
 }
 
 int cli_main(int argc, char **argv) {
+  for (const std::string &problem : scxx::registry_problems()) {
+    throw scxx::Error("built-in policies: " + problem); // a bug in this build
+  }
   CLI::App app{"scxx: a Linux sched_ext CPU scheduler whose policy runs in user space.\n"
                "Exit status: 0 clean stop, 1 error, 2 bad usage or configuration,\n"
                "78 kernel without sched_ext."};
@@ -62,6 +69,10 @@ int cli_main(int argc, char **argv) {
       ->check(CLI::ExistingFile);
   scxx::Settings cli;
   scxx::add_setting_options(*run_cmd, cli);
+  std::vector<std::string> policy_libs;
+  const std::string lib_help = "load policies from a shared library built against scxx's Policy "
+                               "headers (see docs/writing-a-policy.md); may be repeated";
+  run_cmd->add_option("--policy-lib", policy_libs, lib_help)->check(CLI::ExistingFile);
 
   scxx::MonitorOptions monitor;
   auto *monitor_cmd = app.add_subcommand(
@@ -76,7 +87,8 @@ int cli_main(int argc, char **argv) {
   std::string check_file;
   config_cmd->add_flag("--explain", explain, "print every key, its default, range and meaning");
   config_cmd->add_option("--check", check_file, "validate FILE and print the settings it gives");
-  config_cmd->require_option(1);
+  config_cmd->add_option("--policy-lib", policy_libs, lib_help + ", so its options are known")
+      ->check(CLI::ExistingFile);
 
   try {
     app.parse(argc, argv);
@@ -85,7 +97,13 @@ int cli_main(int argc, char **argv) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
 
+  for (const std::string &path : policy_libs) {
+    scxx::load_policy_library(path); // before anything looks up a policy
+  }
   if (*config_cmd) {
+    if (!explain && check_file.empty()) {
+      throw scxx::ConfigError("config: give --explain, or --check FILE");
+    }
     if (explain) {
       std::fputs(scxx::explain_config().c_str(), stdout);
       return 0;

@@ -2,6 +2,7 @@
 
 #include "core/memory_lock.h"
 #include "core/sched_ext_sysfs.h"
+#include "core/topology.h"
 #include "daemon/helper_threads.h"
 #include "daemon/scheduler_session.h"
 #include "policy/policy_factory.h"
@@ -15,10 +16,24 @@
 
 namespace scxx {
 
+PolicyContext make_policy_context(const RunOptions &options) {
+  PolicyContext context;
+  context.config = policy_config(options.settings);
+  context.topology = read_cpu_topology();
+  const auto it = options.policy_options.find(options.settings.policy);
+  if (it != options.policy_options.end()) {
+    context.options.insert(it->second.begin(), it->second.end());
+  }
+  return context;
+}
+
 int run_scheduler(const RunOptions &options) {
   const Settings &s = options.settings;
   require_sched_ext_and_root();
-  (void)make_policy(s.policy, policy_config(s)); // refuse bad settings before attaching
+  {
+    PolicyContext context = make_policy_context(options);
+    (void)make_policy(s.policy, context); // refuse bad settings before attaching
+  }
 
   // Locked and pre-faulted before any thread exists, so every thread
   // allocates from the one locked heap (MemoryLock sets the allocator up).

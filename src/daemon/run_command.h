@@ -3,8 +3,11 @@
 #pragma once
 
 #include "config/settings.h"
+#include "policy/policy_context.h"
 #include "strategy/strategy.h"
 
+#include <map>
+#include <string>
 #include <vector>
 
 namespace scxx {
@@ -12,11 +15,17 @@ namespace scxx {
 struct RunOptions {
   Settings settings;                    // checked with settings_problem() by the caller
   std::vector<StrategyRule> strategies; // resolved against /proc twice a second
+  // policies.<name>.<key> from the config file (checked by make_policy).
+  std::map<std::string, std::map<std::string, double>> policy_options;
 };
 
 // Returns the process exit status: 0 clean stop, 1 the scheduler exited
 // with an error. Throws scxx::Error (or std::invalid_argument for settings
 // no policy accepts) when it cannot start or run; main reports it.
 int run_scheduler(const RunOptions &options);
+
+// The context the policy of `options` is built with: slices, topology, its
+// options from the config file.
+PolicyContext make_policy_context(const RunOptions &options);
 
 } // namespace scxx

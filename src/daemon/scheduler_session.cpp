@@ -1,6 +1,6 @@
 #include "daemon/scheduler_session.h"
 
-#include "core/agent_loop.h"
+#include "agent/agent_loop.h"
 #include "core/exit_info.h"
 #include "core/memory_lock.h"
 #include "core/sched_ext_sysfs.h"
@@ -69,8 +69,9 @@ void print_exit(const Settings &s, const BpfScheduler &sched, const StatsSample 
 SessionOutcome SchedulerSession::run() {
   const Settings &s = options_.settings;
   BpfScheduler sched(scheduler_options(s));
-  auto policy = make_policy(s.policy, policy_config(s));
-  AgentLoop loop(sched, *policy);
+  PolicyContext context = make_policy_context(options_); // outlives the policy
+  auto policy = make_policy(s.policy, context);
+  AgentLoop loop(sched, *policy, context);
   sched.attach();
   if (s.forbid_mmap && !mmap_forbidden_) {
     forbid_new_anonymous_mmaps(); // all threads and pools exist by now

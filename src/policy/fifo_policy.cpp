@@ -1,8 +1,11 @@
 #include "policy/fifo_policy.h"
 
+#include "policy/policy_registry.h"
 #include "policy/policy_util.h"
 
 namespace scxx {
+
+SCXX_REGISTER_POLICY(FifoPolicy, "fifo", "runs tasks in arrival order, each for a full slice");
 
 FifoPolicy::FifoPolicy(const PolicyConfig &config, const PolicyLimits &limits)
     : slice_ns_(config.slice_ns), queue_(limits.max_queued) {}

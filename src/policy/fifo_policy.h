@@ -5,12 +5,14 @@
 #include "policy/fixed_ring.h"
 #include "policy/policy.h"
 #include "policy/policy_config.h"
+#include "policy/policy_context.h"
 
 namespace scxx {
 
 class FifoPolicy final : public Policy {
 public:
   explicit FifoPolicy(const PolicyConfig &config, const PolicyLimits &limits = {});
+  explicit FifoPolicy(const PolicyContext &ctx) : FifoPolicy(ctx.config, ctx.limits) {}
 
   [[nodiscard]] std::string_view name() const override { return "fifo"; }
   void on_queued(const QueuedTask &task) override;

@@ -29,6 +29,10 @@ public:
     return true;
   }
 
+  // The smallest element without removing it; nullptr when empty (valid
+  // until the next push or pop).
+  [[nodiscard]] const T *peek() const { return empty() ? nullptr : &buf_.front(); }
+
   std::optional<T> pop() {
     if (empty()) {
       return std::nullopt;

@@ -1,29 +1,32 @@
 #include "policy/gthulhu_policy.h"
 
+#include "policy/policy_registry.h"
 #include "policy/policy_util.h"
 
 #include <algorithm>
 
 namespace scxx {
 
-namespace {
+SCXX_REGISTER_POLICY(GthulhuPolicy, "gthulhu",
+                     "deadlines: tasks that sleep often (interactive ones) run first, CPU-bound "
+                     "ones share by weight",
+                     {"shortest_slice_pct",
+                      "the shortest slice, as a percentage of scheduler.slice_min_us (heavier "
+                      "tasks get longer ones, up to scheduler.slice_us)",
+                      1, 100, GthulhuPolicy::kDefaultShortestSlicePct});
 
-// Shortest dispatch slice, as a fraction of slice_min: every dispatch costs
-// a round trip through user space (tens of microseconds), so slices much
-// shorter than this would spend more time deciding than running.
-constexpr uint64_t kSliceFloorDivisor = 4;
-
-} // namespace
-
-GthulhuPolicy::GthulhuPolicy(const PolicyConfig &config, const PolicyLimits &limits)
+GthulhuPolicy::GthulhuPolicy(const PolicyConfig &config, const PolicyLimits &limits,
+                             double shortest_slice_pct)
     : slice_default_ns_(config.slice_ns), slice_min_ns_(config.slice_min_ns),
+      shortest_slice_ns_(static_cast<uint64_t>(static_cast<double>(config.slice_min_ns) *
+                                               shortest_slice_pct / 100)),
       vtime_(limits.max_tracked), ready_(limits.max_queued) {}
 
 uint64_t GthulhuPolicy::slice_for_weight(uint64_t weight) const {
   // Heavier tasks get longer slices; a nice-0 task gets slice_min. Clamped
-  // to [slice_min / 4, slice_default].
+  // to [shortest slice, slice_default].
   const uint64_t hi = slice_default_ns_;
-  const uint64_t lo = std::min(slice_min_ns_ / kSliceFloorDivisor, hi);
+  const uint64_t lo = std::min(shortest_slice_ns_, hi);
   const uint64_t w = std::clamp(weight, kWeightMin, kWeightMax);
   return std::clamp(slice_min_ns_ * w / kWeightDefault, lo, hi);
 }

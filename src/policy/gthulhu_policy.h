@@ -10,12 +10,21 @@
 #include "policy/pid_table.h"
 #include "policy/policy.h"
 #include "policy/policy_config.h"
+#include "policy/policy_context.h"
 
 namespace scxx {
 
 class GthulhuPolicy final : public Policy {
 public:
-  explicit GthulhuPolicy(const PolicyConfig &config, const PolicyLimits &limits = {});
+  // Shortest slice as a percentage of slice_min (the default): every
+  // dispatch costs a round trip through user space (tens of microseconds),
+  // so much shorter slices spend more time deciding than running.
+  static constexpr double kDefaultShortestSlicePct = 25;
+
+  explicit GthulhuPolicy(const PolicyConfig &config, const PolicyLimits &limits = {},
+                         double shortest_slice_pct = kDefaultShortestSlicePct);
+  explicit GthulhuPolicy(const PolicyContext &ctx)
+      : GthulhuPolicy(ctx.config, ctx.limits, ctx.option("shortest_slice_pct")) {}
 
   [[nodiscard]] std::string_view name() const override { return "gthulhu"; }
   void on_queued(const QueuedTask &task) override;
@@ -60,6 +69,7 @@ private:
 
   uint64_t slice_default_ns_;
   uint64_t slice_min_ns_;
+  uint64_t shortest_slice_ns_;
   uint64_t min_vruntime_ = 0;
   PidTable<uint64_t> vtime_;
   FixedMinHeap<Entry, ByDeadline> ready_;

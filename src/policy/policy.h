@@ -3,7 +3,7 @@
 // A policy never sees libbpf or the kernel. The agent loop hands it tasks
 // that became runnable (on_queued) and asks it, again and again, which task
 // to run next and where (pick_next). The same policy object runs on a real
-// sched_ext kernel (src/core) and in the simulator.
+// sched_ext kernel (src/core) and in tests (agent/policy_driver.h).
 #pragma once
 
 #include "policy/task.h"

@@ -55,9 +55,12 @@ struct Decision {
   int32_t pid = 0;
   int32_t cpu = kAnyCpu;
   uint64_t slice_ns = 0; // 0: the scheduler's default slice
-  uint64_t vtime = 0;    // order among tasks queued on the same CPU
+  uint64_t vtime = 0;    // the kernel's order key, across every queued decision
   uint64_t enq_cnt = 0;  // copied from the QueuedTask the decision is about
   uint64_t flags = 0;
+  // The policy's own: never sent to the kernel, handed back unchanged by
+  // on_dispatch_failed, so a policy recognises its re-offered decision.
+  uint64_t tag = 0;
 };
 
 } // namespace scxx

@@ -1,10 +1,14 @@
 #include "policy/vtime_policy.h"
 
+#include "policy/policy_registry.h"
 #include "policy/policy_util.h"
 
 #include <algorithm>
 
 namespace scxx {
+
+SCXX_REGISTER_POLICY(VtimePolicy, "vtime",
+                     "shares the CPU by weight: the task that has run least (weighted) runs next");
 
 VtimePolicy::VtimePolicy(const PolicyConfig &config, const PolicyLimits &limits)
     : slice_ns_(config.slice_ns), vruntime_(limits.max_tracked), ready_(limits.max_queued) {}

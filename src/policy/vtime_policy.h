@@ -7,12 +7,14 @@
 #include "policy/pid_table.h"
 #include "policy/policy.h"
 #include "policy/policy_config.h"
+#include "policy/policy_context.h"
 
 namespace scxx {
 
 class VtimePolicy final : public Policy {
 public:
   explicit VtimePolicy(const PolicyConfig &config, const PolicyLimits &limits = {});
+  explicit VtimePolicy(const PolicyContext &ctx) : VtimePolicy(ctx.config, ctx.limits) {}
 
   [[nodiscard]] std::string_view name() const override { return "vtime"; }
   void on_queued(const QueuedTask &task) override;

@@ -1,6 +1,6 @@
 // AgentLoop driven through a fake Backend: what one step moves, the batch
 // limit, a full dispatch channel, exit notices, and how run() sleeps.
-#include "core/agent_loop.h"
+#include "agent/agent_loop.h"
 #include "policy/fifo_policy.h"
 #include "policy/gthulhu_policy.h"
 
@@ -52,6 +52,8 @@ public:
     }
     return !queued.empty();
   }
+  [[nodiscard]] uint64_t now_ns() const override { return clock_ns; }
+  uint64_t clock_ns = 1000;
   [[nodiscard]] bool exited() const override {
     return exit_after_waits >= 0 && static_cast<int>(wait_timeouts.size()) >= exit_after_waits;
   }
@@ -79,7 +81,8 @@ const PolicyConfig kConfig{};
 TEST(AgentLoop, StepMovesEveryQueuedTaskToADecision) {
   FakeBackend backend;
   FifoPolicy policy(kConfig);
-  AgentLoop loop(backend, policy);
+  PolicyContext context;
+  AgentLoop loop(backend, policy, context);
   backend.queued = {task(1, 7), task(2, 8), task(3, 9)};
 
   EXPECT_EQ(loop.step(), AgentLoop::StepResult::kMoved);
@@ -99,7 +102,8 @@ TEST(AgentLoop, StepMovesEveryQueuedTaskToADecision) {
 TEST(AgentLoop, IdleStepMovesNothing) {
   FakeBackend backend;
   FifoPolicy policy(kConfig);
-  AgentLoop loop(backend, policy);
+  PolicyContext context;
+  AgentLoop loop(backend, policy, context);
   EXPECT_EQ(loop.step(), AgentLoop::StepResult::kIdle);
   EXPECT_TRUE(backend.dispatched.empty());
   EXPECT_EQ(backend.pending_reports, std::vector<uint64_t>{0});
@@ -108,7 +112,8 @@ TEST(AgentLoop, IdleStepMovesNothing) {
 TEST(AgentLoop, OneStepTakesAtMostOneBatch) {
   FakeBackend backend;
   FifoPolicy policy(kConfig);
-  AgentLoop loop(backend, policy);
+  PolicyContext context;
+  AgentLoop loop(backend, policy, context);
   const size_t total = AgentLoop::kBatch + 88;
   for (size_t i = 0; i < total; ++i) {
     backend.queued.push_back(task(static_cast<int32_t>(i + 1)));
@@ -125,7 +130,8 @@ TEST(AgentLoop, FullChannelKeepsTheDecisionForLater) {
   FakeBackend backend;
   backend.capacity = 2;
   FifoPolicy policy(kConfig);
-  AgentLoop loop(backend, policy);
+  PolicyContext context;
+  AgentLoop loop(backend, policy, context);
   backend.queued = {task(1), task(2), task(3)};
 
   // Two go out; the third is refused and handed back to the policy, which
@@ -153,7 +159,8 @@ TEST(AgentLoop, FullChannelKeepsTheDecisionForLater) {
 TEST(AgentLoop, ExitNoticesReachThePolicyAndAreNotDispatched) {
   FakeBackend backend;
   GthulhuPolicy policy(kConfig);
-  AgentLoop loop(backend, policy);
+  PolicyContext context;
+  AgentLoop loop(backend, policy, context);
   backend.queued = {task(1), task(2)};
   loop.step();
   EXPECT_EQ(policy.nr_tracked(), 2U);
@@ -172,7 +179,8 @@ TEST(AgentLoop, ExitNoticesReachThePolicyAndAreNotDispatched) {
 TEST(AgentLoop, RunSleepsOnlyWhenIdleAndStopsOnRequest) {
   FakeBackend backend;
   FifoPolicy policy(kConfig);
-  AgentLoop loop(backend, policy);
+  PolicyContext context;
+  AgentLoop loop(backend, policy, context);
   std::atomic<bool> stop{false};
   backend.stop = &stop;
   backend.stop_after_wait = true;
@@ -192,7 +200,8 @@ TEST(AgentLoop, RunBacksOffBrieflyOnAFullChannelAndEndsWhenTheSchedulerExits) {
   backend.capacity = 0;
   backend.exit_after_waits = 3;
   FifoPolicy policy(kConfig);
-  AgentLoop loop(backend, policy);
+  PolicyContext context;
+  AgentLoop loop(backend, policy, context);
   std::atomic<bool> stop{false};
   backend.queued = {task(1)};
 
@@ -203,6 +212,39 @@ TEST(AgentLoop, RunBacksOffBrieflyOnAFullChannelAndEndsWhenTheSchedulerExits) {
   EXPECT_EQ(backend.wait_timeouts, std::vector<int>(3, AgentLoop::kFullBackoffMs));
   EXPECT_EQ(loop.counters().sleeps, 0U);
   EXPECT_EQ(policy.nr_queued(), 1U);
+}
+
+// Records the context's time in every callback.
+class ClockPolicy final : public Policy {
+public:
+  explicit ClockPolicy(const PolicyContext &ctx) : ctx_(ctx) {}
+  [[nodiscard]] std::string_view name() const override { return "clock"; }
+  void on_queued(const QueuedTask & /*task*/) override { seen.push_back(ctx_.now_ns()); }
+  std::optional<Decision> pick_next() override { return std::nullopt; }
+  void on_dispatch_failed(const Decision & /*decision*/) override {}
+  void on_tick(uint64_t now_ns) override { ticks.push_back(now_ns); }
+  [[nodiscard]] size_t nr_queued() const override { return 0; }
+  std::vector<uint64_t> seen, ticks;
+
+private:
+  const PolicyContext &ctx_;
+};
+
+TEST(AgentLoop, EveryCallbackSeesTheTimeOfItsStep) {
+  FakeBackend backend;
+  PolicyContext context;
+  ClockPolicy policy(context);
+  AgentLoop loop(backend, policy, context);
+  backend.clock_ns = 5000;
+  backend.queued = {task(1)};
+  loop.step();
+  backend.clock_ns = 9000;
+  backend.queued = {task(2), task(3)};
+  loop.step();
+  // The time is set before the tasks are handed over, not only at on_tick.
+  EXPECT_EQ(policy.seen, (std::vector<uint64_t>{5000, 9000, 9000}));
+  EXPECT_EQ(policy.ticks, (std::vector<uint64_t>{5000, 9000}));
+  EXPECT_EQ(context.now_ns(), 9000U);
 }
 
 } // namespace

@@ -1,7 +1,7 @@
 // host-bpf tier: the real BPF maps and SYSCALL programs of bpf/scxx.bpf.c,
 // loaded channel-only on the host kernel (no sched_ext needed), driven end
 // to end through BpfScheduler.
-#include "core/agent_loop.h"
+#include "agent/agent_loop.h"
 #include "core/bpf_scheduler.h"
 #include "policy/policy_factory.h"
 #include "scxx_sched.skel.h"
@@ -157,8 +157,9 @@ TEST_F(ChannelTest, SelectCpuNeedsCtxSizeIn) {
 }
 
 TEST_F(ChannelTest, AgentLoopCarriesTasksThroughThePolicyAndBack) {
-  auto policy = make_policy("fifo", PolicyConfig{});
-  AgentLoop loop(*sched_, *policy);
+  PolicyContext context;
+  auto policy = make_policy("fifo", context);
+  AgentLoop loop(*sched_, *policy, context);
   ASSERT_EQ(sched_->test_produce(300, 2000), 300);
   while (loop.step() == AgentLoop::StepResult::kMoved) {
   }

@@ -101,7 +101,7 @@ strategies:
 
 TEST(Config, UnknownKeys) {
   std::string top = error_of("scheduler:\n  slice_us: 100\nschedular:\n  partial: true\n");
-  EXPECT_CONTAINS(top, "test.yaml:3: schedular: unknown key (known: scheduler, stats, "
+  EXPECT_CONTAINS(top, "test.yaml:3: schedular: unknown key (known: scheduler, stats, policies, "
                        "strategies)");
 
   std::string nested = error_of("scheduler:\n  slice_usx: 20000\n");
@@ -175,7 +175,7 @@ TEST(Config, SliceMinAboveSlice) {
 
 TEST(Config, BadPolicyListsTheKnownOnes) {
   EXPECT_CONTAINS(error_of("scheduler:\n  policy: cfs\n"),
-                  "test.yaml:2: scheduler.policy: \"cfs\" is not one of fifo, vtime, gthulhu");
+                  "test.yaml:2: scheduler.policy: \"cfs\" is not one of fifo, gthulhu, vtime");
 }
 
 TEST(Config, StrategyErrors) {
@@ -262,6 +262,9 @@ TEST(Config, ExplainMentionsEveryKey) {
                                             "scheduler.forbid_mmap",
                                             "stats",
                                             "stats.interval_s",
+                                            "policies",
+                                            "policies.gthulhu",
+                                            "policies.gthulhu.shortest_slice_pct",
                                             "strategies",
                                             "strategies[].name",
                                             "strategies[].match",
@@ -275,13 +278,27 @@ TEST(Config, ExplainMentionsEveryKey) {
     EXPECT_CONTAINS(text, "\n  " + k + "\n");
   }
   EXPECT_CONTAINS(text, "range [100, 1000000], default: 20000");
-  EXPECT_CONTAINS(text, "one of: fifo | vtime | gthulhu, default: gthulhu");
+  EXPECT_CONTAINS(text, "one of: fifo | gthulhu | vtime, default: gthulhu");
   EXPECT_CONTAINS(text, "range [0, 60000], default: 500");
   EXPECT_CONTAINS(text, "type: boolean, default: true");
   EXPECT_CONTAINS(text, "range [0, 20], required");
   EXPECT_CONTAINS(text, "16..20   urgent and preemptive");
+  EXPECT_CONTAINS(text, "\n  gthulhu\n    deadlines: ");
   EXPECT_CONTAINS(text, "Example:");
   EXPECT_CONTAINS(text, "  - name: audio");
+}
+
+TEST(Config, PolicyOptionsAreCheckedAgainstWhatThePolicyDeclares) {
+  const Config c = parse_config("policies:\n  gthulhu:\n    shortest_slice_pct: 40\n", "test.yaml");
+  EXPECT_EQ(c.policy_options.at("gthulhu").at("shortest_slice_pct"), 40);
+  EXPECT_CONTAINS(error_of("policies:\n  gthulhu:\n    shortest_slice_pct: 0\n"),
+                  "test.yaml:3: policies.gthulhu.shortest_slice_pct: 0 is out of range [1, 100]");
+  EXPECT_CONTAINS(error_of("policies:\n  gthulhu:\n    lead: 3\n"),
+                  "test.yaml:3: policies.gthulhu.lead: unknown key (known: shortest_slice_pct)");
+  EXPECT_CONTAINS(error_of("policies:\n  lottery:\n    x: 1\n"),
+                  "test.yaml:2: policies.lottery: unknown key (known: gthulhu)");
+  EXPECT_CONTAINS(explain_config(), "\n  policies.gthulhu.shortest_slice_pct\n    type: number, "
+                                    "range [1, 100], default: 25\n");
 }
 
 } // namespace

@@ -31,6 +31,19 @@ TEST(FixedRing, WrapsAroundAndRefusesWhenFull) {
   EXPECT_FALSE(ring.pop_front());
 }
 
+TEST(FixedMinHeap, PeekShowsTheSmallestWithoutTakingIt) {
+  FixedMinHeap<int, std::less<>> heap(3);
+  EXPECT_EQ(heap.peek(), nullptr);
+  heap.push(5);
+  heap.push(2);
+  heap.push(9);
+  ASSERT_NE(heap.peek(), nullptr);
+  EXPECT_EQ(*heap.peek(), 2);
+  EXPECT_EQ(heap.size(), 3U);
+  EXPECT_EQ(heap.pop(), 2);
+  EXPECT_EQ(*heap.peek(), 5);
+}
+
 TEST(FixedMinHeap, PopsInOrderAndRefusesWhenFull) {
   FixedMinHeap<int, std::less<>> heap(4);
   EXPECT_TRUE(heap.push(5));

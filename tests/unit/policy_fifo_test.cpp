@@ -1,6 +1,6 @@
-#include "mix_sim.h"
+#include "agent/policy_driver.h"
+#include "agent/task_builder.h"
 #include "policy/fifo_policy.h"
-#include "task_builder.h"
 
 #include <gtest/gtest.h>
 #include <string>
@@ -8,7 +8,7 @@
 namespace scxx {
 namespace {
 
-using test::make_task;
+using policy_test::make_task;
 
 constexpr uint64_t kMs = kNsecPerMsec;
 
@@ -85,12 +85,14 @@ TEST(FifoPolicy, DefaultCapacityHoldsTwiceTheKernelRing) {
 // C * wait <= (N - 1) * slice.
 TEST(FifoPolicy, SteadyMixWaitIsBoundedByTheTasksAhead) {
   const PolicyConfig config{.slice_ns = 5 * kMs, .slice_min_ns = kMs};
-  const test::MixParams mix{.cpus = 2, .cpu_bound = 4, .interactive = 6};
+  const policy_test::MixParams mix{.cpus = 2, .cpu_bound = 4, .interactive = 6};
   FifoPolicy policy(config);
+  PolicyContext context;
   const uint64_t n = static_cast<uint64_t>(mix.nr_tasks());
   const uint64_t c = static_cast<uint64_t>(mix.cpus);
   const uint64_t bound = (n - 1) * config.slice_ns / c; // 22.5 ms
-  const test::MixResult r = test::run_mix(policy, mix, [&](const QueuedTask &) { return bound; });
+  const policy_test::DriverResult r =
+      policy_test::run_mix(policy, context, mix, [&](const QueuedTask &) { return bound; });
   RecordProperty("max_wait_ns", std::to_string(r.max_wait_ns));
   EXPECT_TRUE(r.violations.empty()) << r.violations.front();
   EXPECT_LE(r.max_wait_ns, bound);

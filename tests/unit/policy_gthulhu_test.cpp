@@ -1,6 +1,6 @@
-#include "mix_sim.h"
+#include "agent/policy_driver.h"
+#include "agent/task_builder.h"
 #include "policy/gthulhu_policy.h"
-#include "task_builder.h"
 
 #include <algorithm>
 #include <gtest/gtest.h>
@@ -9,8 +9,8 @@
 namespace scxx {
 namespace {
 
-using test::make_task;
-using test::ran;
+using policy_test::make_task;
+using policy_test::ran;
 
 constexpr uint64_t kMs = kNsecPerMsec;
 constexpr uint64_t kUs = kNsecPerUsec;
@@ -241,15 +241,16 @@ TEST(GthulhuPolicy, ExitForgetsTheVirtualTime) {
 // So C * wait <= 3d + min(exec, d) + (N + C) * d <= (N + C + 4) * d: a
 // few minimum slices per task, whatever a task's exec_runtime.
 TEST(GthulhuPolicy, SteadyMixWaitIsBounded) {
-  const test::MixParams mix{.cpus = 2, .cpu_bound = 4, .interactive = 6};
+  const policy_test::MixParams mix{.cpus = 2, .cpu_bound = 4, .interactive = 6};
   GthulhuPolicy policy(kConfig);
+  PolicyContext context;
   const uint64_t n = static_cast<uint64_t>(mix.nr_tasks());
   const uint64_t c = static_cast<uint64_t>(mix.cpus);
   const uint64_t d = kConfig.slice_min_ns;
   auto bound = [&](const QueuedTask &t) {
     return (3 * d + std::min(t.exec_runtime, d) + (n + c) * d) / c;
   };
-  const test::MixResult r = test::run_mix(policy, mix, bound);
+  const policy_test::DriverResult r = policy_test::run_mix(policy, context, mix, bound);
   RecordProperty("max_wait_ns", std::to_string(r.max_wait_ns));
   EXPECT_TRUE(r.violations.empty()) << r.violations.front();
   // Every task, CPU-bound or not, waits at most (N + C + 4) d / C = 8 ms.

@@ -1,6 +1,6 @@
 // vm tier: scxx_select_cpu run from user space while the scheduler is
 // attached to a real sched_ext kernel and an agent loop serves it.
-#include "core/agent_loop.h"
+#include "agent/agent_loop.h"
 #include "core/bpf_scheduler.h"
 #include "core/sched_ext_sysfs.h"
 #include "intf.h"
@@ -24,8 +24,9 @@ TEST(SelectCpuVm, PicksAnIdleCpuOrSaysNoneIsIdle) {
   }
   SchedulerOptions opts;
   BpfScheduler sched(opts);
-  auto policy = make_policy("fifo", PolicyConfig{});
-  AgentLoop loop(sched, *policy);
+  PolicyContext context;
+  auto policy = make_policy("fifo", context);
+  AgentLoop loop(sched, *policy, context);
   std::atomic<bool> stop{false};
   sched.attach();
   std::thread agent([&] { loop.run(stop); });

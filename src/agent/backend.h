@@ -5,6 +5,8 @@
 
 #include "policy/task.h"
 
+#include <time.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -30,6 +32,13 @@ public:
   virtual bool wait_for_work(int timeout_ms) = 0;
   // True once the scheduler stopped (unloaded by the kernel or detached).
   [[nodiscard]] virtual bool exited() const = 0;
+  // Now, on the clock of QueuedTask::start_ts/stop_ts (CLOCK_MONOTONIC, the
+  // kernel's bpf_ktime_get_ns); a simulated machine has its own.
+  [[nodiscard]] virtual uint64_t now_ns() const {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+  }
 };
 
 } // namespace scxx

@@ -1,0 +1,137 @@
+// The agent's hot loop: drain queued tasks into the Policy, send its
+// decisions back in batches, sleep on the ring when there is nothing to do.
+// Allocates nothing after construction. Header-only and free of libbpf, so
+// a policy's tests (agent/policy_driver.h) run the very same loop against a
+// simulated machine.
+#pragma once
+
+#include "agent/backend.h"
+#include "policy/policy.h"
+#include "policy/policy_context.h"
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+namespace scxx {
+
+struct AgentLoopCounters {
+  uint64_t iterations = 0;
+  uint64_t tasks_received = 0;
+  uint64_t exits_received = 0;
+  uint64_t decisions_sent = 0;
+  uint64_t dispatch_full = 0; // decisions refused by a full channel
+  uint64_t sleeps = 0;        // times the loop blocked waiting for work
+};
+
+class AgentLoop {
+public:
+  // Decisions per step: what one ops.dispatch can insert
+  // (SCXX_DISPATCH_BATCH, checked in core/wire_format.h).
+  static constexpr size_t kBatch = 512;
+  // How long to sleep when idle: only a bound, the ring wakes the loop.
+  static constexpr int kIdleTimeoutMs = 100;
+  // How long to back off when the dispatch channel is full.
+  static constexpr int kFullBackoffMs = 1;
+
+  // `context` is the one the policy was built with: the loop keeps its
+  // time current.
+  AgentLoop(Backend &backend, Policy &policy, PolicyContext &context)
+      : backend_(backend), policy_(policy), context_(context) {}
+
+  // Runs until `stop` becomes true or the scheduler exits.
+  void run(const std::atomic<bool> &stop);
+  enum class StepResult { kIdle, kMoved, kChannelFull };
+  // One iteration without sleeping.
+  StepResult step();
+
+  // Counters may be read from another thread while run() goes on.
+  [[nodiscard]] AgentLoopCounters counters() const;
+
+private:
+  Backend &backend_;
+  Policy &policy_;
+  PolicyContext &context_;
+  std::array<QueuedTask, kBatch> batch_{};
+  std::atomic<uint64_t> iterations_{0}, tasks_received_{0}, exits_received_{0}, decisions_sent_{0},
+      dispatch_full_{0}, sleeps_{0};
+};
+
+inline AgentLoop::StepResult AgentLoop::step() {
+  // One clock read per step: fresh for on_queued, and the same time
+  // on_tick gets.
+  const uint64_t now = backend_.now_ns();
+  context_.set_now_ns(now);
+  const size_t n = backend_.dequeue(batch_);
+  uint64_t exits = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const QueuedTask &t = batch_[i];
+    if ((t.flags & kQueuedExiting) != 0) {
+      policy_.on_exiting(t.pid);
+      ++exits;
+    } else {
+      policy_.on_queued(t);
+    }
+  }
+  policy_.on_tick(now);
+
+  uint64_t sent = 0;
+  bool full = false;
+  while (sent < kBatch) {
+    const auto decision = policy_.pick_next();
+    if (!decision) {
+      break;
+    }
+    if (!backend_.dispatch(*decision)) {
+      policy_.on_dispatch_failed(*decision);
+      full = true;
+      break;
+    }
+    ++sent;
+  }
+  backend_.notify_complete(policy_.nr_queued(), policy_.nr_overflow());
+
+  iterations_.fetch_add(1, std::memory_order_relaxed);
+  tasks_received_.fetch_add(n - exits, std::memory_order_relaxed);
+  exits_received_.fetch_add(exits, std::memory_order_relaxed);
+  decisions_sent_.fetch_add(sent, std::memory_order_relaxed);
+  if (full) {
+    dispatch_full_.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (full && n == 0 && sent == 0) {
+    return StepResult::kChannelFull;
+  }
+  return n != 0 || sent != 0 ? StepResult::kMoved : StepResult::kIdle;
+}
+
+inline void AgentLoop::run(const std::atomic<bool> &stop) {
+  while (!stop.load(std::memory_order_relaxed) && !backend_.exited()) {
+    switch (step()) {
+    case StepResult::kMoved:
+      break;
+    case StepResult::kIdle:
+      // Nothing moved: block on the ring. Our CPU goes through dispatch
+      // meanwhile, which drains the decisions just sent.
+      sleeps_.fetch_add(1, std::memory_order_relaxed);
+      backend_.wait_for_work(kIdleTimeoutMs);
+      break;
+    case StepResult::kChannelFull:
+      // The kernel drains the channel when CPUs dispatch: give it a moment.
+      backend_.wait_for_work(kFullBackoffMs);
+      break;
+    }
+  }
+}
+
+inline AgentLoopCounters AgentLoop::counters() const {
+  AgentLoopCounters c;
+  c.iterations = iterations_.load(std::memory_order_relaxed);
+  c.tasks_received = tasks_received_.load(std::memory_order_relaxed);
+  c.exits_received = exits_received_.load(std::memory_order_relaxed);
+  c.decisions_sent = decisions_sent_.load(std::memory_order_relaxed);
+  c.dispatch_full = dispatch_full_.load(std::memory_order_relaxed);
+  c.sleeps = sleeps_.load(std::memory_order_relaxed);
+  return c;
+}
+
+} // namespace scxx
