@@ -22,11 +22,7 @@ QueuedTask task(int32_t pid, uint64_t exec_runtime_ns) {
 
 // A context as scxx builds it, with the option at its default.
 PolicyContext context_with(PolicyConfig config = {}, PolicyLimits limits = {}) {
-  PolicyContext ctx;
-  ctx.config = config;
-  ctx.limits = limits;
-  ctx.options["runtime_cap_ms"] = ShortestFirstPolicy::kDefaultRuntimeCapMs;
-  return ctx;
+  return policy_test::context_for("shortest-first", config, limits);
 }
 
 TEST(ShortestFirstPolicy, IsRegisteredWithItsOption) {
@@ -97,16 +93,22 @@ TEST(ShortestFirstPolicy, CountsTasksItHasNoRoomFor) {
 }
 
 TEST(ShortestFirstPolicy, InteractiveTasksWaitLittleAndHogsStillRun) {
-  // Two CPUs, four CPU-bound tasks and six that run 0.3 ms and sleep 4 ms,
-  // through the real agent loop and the kernel's queue rules.
-  PolicyContext ctx = context_with(PolicyConfig{.slice_ns = 5 * kNsecPerMsec, .slice_min_ns = 1});
+  // Two CPUs, eight CPU-bound tasks and six that run 0.3 ms and sleep 4 ms,
+  // through the real agent loop and the kernel's queue rules, 10 ms slices.
+  // A woken task has key 0, below every CPU-bound task's (capped run time):
+  // it waits for a CPU to free up (at most one slice, 10 ms) and for the
+  // other woken tasks ahead of it (at most 5 * 0.3 ms), so 12 ms. In
+  // arrival order (vtime 0 for all) it would wait behind up to eight slices
+  // on two CPUs, about 40 ms: this bound tells the two apart.
+  const uint64_t slice = 10 * kNsecPerMsec;
+  PolicyContext ctx = context_with(PolicyConfig{.slice_ns = slice, .slice_min_ns = 1});
   ShortestFirstPolicy policy(ctx);
   policy_test::MixParams mix;
+  mix.cpu_bound = 8;
   mix.duration_ns = 2000 * kNsecPerMsec;
   const policy_test::DriverResult r =
       policy_test::run_mix(policy, ctx, mix, [&](const QueuedTask &t) {
-        // An interactive task waits at most for the two running slices.
-        return t.exec_runtime == 0 ? 2 * 5 * kNsecPerMsec : 0;
+        return t.exec_runtime == 0 ? slice + 5 * mix.burst_ns : 0;
       });
   EXPECT_TRUE(r.violations.empty()) << r.violations.front();
   EXPECT_GT(r.min_runs_per_task, 10U) << "the cap lets CPU-bound tasks run";

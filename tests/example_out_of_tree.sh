@@ -24,6 +24,21 @@ grep -q 'one of: fifo | gthulhu | shortest-first | vtime' <<<"$explain" ||
     { echo "FAIL: the loaded policy is not offered"; exit 1; }
 grep -q '^  policies.shortest-first.runtime_cap_ms$' <<<"$explain" ||
     { echo "FAIL: the loaded policy's option is not explained"; exit 1; }
+# The example's driver test can fail: with every key 0 (arrival order) the
+# policy runs as FIFO on the kernel's queues, and the test must say so.
+mut=$(mktemp -d)
+cp "$SRC"/examples/*.cpp "$SRC"/examples/*.h "$SRC"/examples/CMakeLists.txt "$mut/"
+sed -i 's/^\( *\)\.vtime = runtime,$/\1.vtime = 0,/' "$mut/shortest_first_policy.cpp"
+grep -q '\.vtime = 0,' "$mut/shortest_first_policy.cpp" || { echo "FAIL: could not break the example's key"; exit 1; }
+cmake -S "$mut" -B "$mut/build" -G Ninja -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null
+cmake --build "$mut/build" >/dev/null
+if "$mut/build/shortest_first_test" --gtest_filter='*InteractiveTasksWaitLittle*' >/dev/null; then
+    echo "FAIL: the example's mix test passes with every key 0: it cannot tell the orders apart"
+    exit 1
+fi
+rm -rf "$mut"
+echo "ok: with every key 0 the example's mix test fails, as it must"
+
 # A library built against another version of the Policy interface is refused
 # by name, before any of its code runs.
 old=$(mktemp -d)

@@ -49,9 +49,12 @@ void print_attached(const Settings &s, const Policy &policy, int generation) {
 void print_exit(const Settings &s, const BpfScheduler &sched, const StatsSample &at_attach) {
   const SchedulerStats st = sched.stats();
   const StatsSample end = sample_stats(sched);
-  const StatsSample zero; // totals count from the load, CPU share over the session
+  // The scheduler's counters from its load, page faults and CPU share over
+  // the session (from attach).
+  StatsSample since = at_attach;
+  since.sched = {};
   std::printf("[scxx] exit %s\n[scxx] totals: %s\n", describe_exit(sched.exit_info()).c_str(),
-              format_stats_fields(end, zero, at_attach).c_str());
+              format_stats_fields(end, since, at_attach).c_str());
   std::printf("[scxx] waits: longest %llu ms, %llu moved ahead after %llu ms, %llu longer "
               "than %llu ms (%llu seen still waiting); last: %s\n",
               static_cast<unsigned long long>(st.max_wait_ns / kNsecPerMsec),
