@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <cerrno>
@@ -47,6 +48,12 @@ MemoryLock::MemoryLock(size_t stack_bytes, size_t heap_bytes) {
   const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
   if (setrlimit(RLIMIT_MEMLOCK, &unlimited) != 0) {
     warnings_ += errno_message("raising RLIMIT_MEMLOCK", errno) + "; ";
+  }
+  // No transparent huge pages: khugepaged collapsing the locked heap into
+  // huge pages clears its page table entries for a moment, and an access
+  // then faults (seen as single minor faults under fork-heavy load).
+  if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0) {
+    warnings_ += errno_message("disabling transparent huge pages", errno) + "; ";
   }
   prefault_stack(stack_bytes);
   if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
