@@ -141,6 +141,8 @@ struct scxx_channel_test_arg {
 	  "decisions the agent had to retry because the ring to BPF was full")                      \
 	X(nr_missed_wakeups, missed_wakeups, SHARED, COUNT,                                        \
 	  "agent sleeps that timed out although messages were waiting")                            \
+	X(nr_spin_wakeups, spin_wakeups, SHARED, COUNT,                                            \
+	  "times the agent found work while polling before sleep (--agent-spin-us)")                \
 	X(nr_policy_overflow, overflow, SHARED, LEVEL,                                             \
 	  "tasks the policy had no room for (must stay 0)")                                         \
 	X(nr_long_waits, long_waits, CPU, COUNT,                                                   \

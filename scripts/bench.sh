@@ -17,15 +17,17 @@
 #   --tcg-thread MODE  multi (default: vCPUs run in parallel) or single (in
 #                      turn on one host thread; for comparison with old runs)
 #   --configs "A B"    subset/order of: eevdf-1 user-gthulhu user-gthulhu-idle
-#                      user-fifo user-vtime kernel minimal eevdf-2
-#                      (default: all, in that order)
+#                      user-gthulhu-spin user-fifo user-vtime kernel minimal
+#                      eevdf-2 (default: all but user-gthulhu-spin, in that
+#                      order; its spin is BENCH_SPIN_US, default 50)
 #   --workloads "A B"  subset of hackbench messaging pipe switch latency
 #   --no-setup         skip scripts/setup.sh and scripts/build.sh
 #   --report-only DIR  only (re)make results.json/.md and plots from DIR
 #
 # Environment: SCXX_CACHE as for tools/vm/scxx-vm; BENCH_HB_GROUPS,
 # BENCH_HB_LOOPS, BENCH_MSG_GROUPS, BENCH_MSG_LOOPS, BENCH_PIPE_LOOPS,
-# BENCH_SWITCH_SECS, BENCH_LAT_SECS override the workload sizes.
+# BENCH_SWITCH_SECS, BENCH_LAT_SECS override the workload sizes; BENCH_SPIN_US
+# the agent's spin in user-gthulhu-spin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -34,9 +36,11 @@ ORIG_ARGS="$*"
 say() { printf '[bench] %s\n' "$*"; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 2; }
 
-ALL_CONFIGS="eevdf-1 user-gthulhu user-gthulhu-idle user-fifo user-vtime kernel minimal eevdf-2"
+ALL_CONFIGS="eevdf-1 user-gthulhu user-gthulhu-idle user-gthulhu-spin user-fifo user-vtime kernel minimal eevdf-2"
+# The default run: every configuration but the experimental ones (--configs adds them).
+DEFAULT_CONFIGS="eevdf-1 user-gthulhu user-gthulhu-idle user-fifo user-vtime kernel minimal eevdf-2"
 ALL_WORKLOADS="hackbench messaging pipe switch latency"
-reps="" quick=0 out="" cpus=2 tcg_thread=multi configs=$ALL_CONFIGS workloads=$ALL_WORKLOADS setup=1 report_only=""
+reps="" quick=0 out="" cpus=2 tcg_thread=multi configs=$DEFAULT_CONFIGS workloads=$ALL_WORKLOADS setup=1 report_only=""
 while [ $# -gt 0 ]; do
     case $1 in
         --reps) reps=${2:?--reps needs a number}; shift 2 ;;
@@ -123,6 +127,7 @@ SWITCH_SECS=${BENCH_SWITCH_SECS:-3}
 LAT_SECS=${BENCH_LAT_SECS:-5}
 LAT_INTERVAL_US=1000
 LAT_HIST_US=250000
+BENCH_SPIN_US=${BENCH_SPIN_US:-50}
 EOF
 
 nconf=$(wc -w <<<"$configs") nwl=$(wc -w <<<"$workloads")

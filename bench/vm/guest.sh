@@ -128,6 +128,7 @@ start_agent() { # config kind -> sets AGENT_PID; returns 1 with the reason in RE
         user)
             case $cfg in
                 user-gthulhu-idle) cmd=("$SCXX_BIN" run --policy gthulhu --builtin-idle --stats "$STATS_INTERVAL") ;;
+                user-gthulhu-spin) cmd=("$SCXX_BIN" run --policy gthulhu --agent-spin-us "${BENCH_SPIN_US:-50}" --stats "$STATS_INTERVAL") ;;
                 *) cmd=("$SCXX_BIN" run --policy "${cfg#user-}" --stats "$STATS_INTERVAL") ;;
             esac ;;
         kernel) cmd=("$SCXX_BIN" run --kernel-mode --stats "$STATS_INTERVAL") ;;

@@ -16,6 +16,7 @@ SchedulerOptions scheduler_options(const Settings &s) {
   o.slice_min_ns = s.slice_min_us * kNsecPerUsec;
   o.partial = s.partial;
   o.builtin_idle = s.builtin_idle;
+  o.agent_spin_ns = s.agent_spin_us * kNsecPerUsec;
   o.debug = s.debug;
   o.kernel_mode = s.kernel_mode;
   o.max_run_ns = s.max_run_ms * kNsecPerMsec;

@@ -23,6 +23,7 @@ struct Settings {
   uint64_t slice_min_us = SchedulerOptions{}.slice_min_ns / kNsecPerUsec;
   bool partial = SchedulerOptions{}.partial;
   bool builtin_idle = SchedulerOptions{}.builtin_idle;
+  uint64_t agent_spin_us = SchedulerOptions{}.agent_spin_ns / kNsecPerUsec;
   uint64_t max_run_ms = SchedulerOptions{}.max_run_ns / kNsecPerMsec;
   uint64_t starvation_ms = SchedulerOptions{}.starvation_ns / kNsecPerMsec;
   uint64_t stall_ms = SchedulerOptions{}.stall_bound_ns / kNsecPerMsec;

@@ -45,6 +45,17 @@ std::vector<SettingDesc> build() {
                .flag = "--builtin-idle",
                .help = "a waking task that finds an idle CPU runs there without asking the agent",
                .field = &S::builtin_idle});
+  t.push_back(
+      {.path = "scheduler.agent_spin_us",
+       .flag = "--agent-spin-us",
+       .help =
+           "before the agent sleeps waiting for tasks, it polls for this many "
+           "microseconds while no decision is pending (0: it sleeps at once); trades "
+           "the agent's CPU time for wake-up latency (experimental: it has not paid off yet, see "
+           "docs/PERFORMANCE.md)",
+       .field = &S::agent_spin_us,
+       .min = 0,
+       .max = 10000});
   t.push_back({.path = "scheduler.max_run_ms",
                .flag = "--max-run-ms",
                .help = "tick watchdog: preempt a task that has run longer than this many "

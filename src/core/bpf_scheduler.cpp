@@ -198,8 +198,37 @@ void BpfScheduler::notify_complete(uint64_t nr_pending, uint64_t nr_overflow) {
   __atomic_store_n(&shared.nr_policy_overflow, nr_overflow, __ATOMIC_RELAXED);
 }
 
+// Polls the ring for up to agent_spin_ns before the agent sleeps: a task
+// queued meanwhile is taken without the notification and the wake-up of a
+// sleeping thread. Only while every decision was already consumed: the
+// agent's CPU drains the decision ring when the agent leaves it, so
+// spinning with decisions pending would delay them.
+bool BpfScheduler::spin_for_work() {
+  const auto *bss = skel_->bss;
+  ring *r = ring_buffer__ring(queued_, 0);
+  const uint64_t until = now_ns() + options_.agent_spin_ns;
+  for (unsigned i = 1;; ++i) {
+    if (ring__avail_data_size(r) > 0) {
+      __atomic_store_n(&skel_->bss->shared_stats.nr_spin_wakeups, ++nr_spin_wakeups_,
+                       __ATOMIC_RELAXED);
+      return true;
+    }
+    if (__atomic_load_n(&bss->shared_stats.nr_dispatch_consumed, __ATOMIC_RELAXED) !=
+        nr_submitted_) {
+      return false;
+    }
+    __builtin_ia32_pause();
+    if (i % 64 == 0 && now_ns() >= until) {
+      return false;
+    }
+  }
+}
+
 bool BpfScheduler::wait_for_work(int timeout_ms) {
   auto *bss = skel_->bss;
+  if (options_.agent_spin_ns != 0 && spin_for_work()) {
+    return true;
+  }
   // Tell BPF to notify us, then look once more: a message submitted before
   // the flag was visible went out without a notification. Both sides put a
   // full barrier between their write and their read (Dekker).

@@ -66,6 +66,7 @@ public:
 private:
   static int on_queued_sample(void *ctx, void *data, size_t size);
   int run_syscall_prog(int prog_fd, void *arg, uint32_t size) const;
+  bool spin_for_work();
 
   SchedulerOptions options_;
   scxx_sched *skel_ = nullptr;
@@ -77,6 +78,7 @@ private:
   uint64_t nr_submitted_ = 0;
   uint64_t nr_dispatch_full_ = 0;
   uint64_t nr_missed_wakeups_ = 0;
+  uint64_t nr_spin_wakeups_ = 0;
   int nr_possible_cpus_ = 1;
 };
 

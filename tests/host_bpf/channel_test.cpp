@@ -176,5 +176,28 @@ TEST_F(ChannelTest, AgentLoopCarriesTasksThroughThePolicyAndBack) {
   EXPECT_EQ(sched_->stats().nr_dispatch_consumed, 300U);
 }
 
+// --agent-spin-us: a message already queued is found by the spin, without
+// a sleep; with nothing queued the agent spins its bound, then sleeps.
+TEST(ChannelSpin, TheSpinFindsWorkAndOtherwiseEndsInTheSleep) {
+  if (geteuid() != 0) {
+    GTEST_SKIP() << "host-bpf tests need root (CAP_BPF) to load BPF programs";
+  }
+  SchedulerOptions opts;
+  opts.channel_only = true;
+  opts.agent_spin_ns = 2 * kNsecPerMsec;
+  BpfScheduler sched(opts);
+  ASSERT_EQ(sched.test_produce(1, 500, /*wake_consumer=*/false), 1);
+  EXPECT_TRUE(sched.wait_for_work(100));
+  EXPECT_EQ(sched.stats().nr_spin_wakeups, 1U);
+  std::vector<QueuedTask> out(8);
+  ASSERT_EQ(sched.dequeue(out), 1U);
+
+  const uint64_t t0 = sched.now_ns();
+  EXPECT_FALSE(sched.wait_for_work(1)) << "nothing was queued";
+  const uint64_t waited = sched.now_ns() - t0;
+  EXPECT_GE(waited, 2 * kNsecPerMsec) << "the spin ends at its bound, then the sleep";
+  EXPECT_EQ(sched.stats().nr_spin_wakeups, 1U);
+}
+
 } // namespace
 } // namespace scxx

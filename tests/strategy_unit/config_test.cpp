@@ -254,6 +254,7 @@ TEST(Config, ExplainMentionsEveryKey) {
                                             "scheduler.slice_min_us",
                                             "scheduler.partial",
                                             "scheduler.builtin_idle",
+                                            "scheduler.agent_spin_us",
                                             "scheduler.max_run_ms",
                                             "scheduler.starvation_ms",
                                             "scheduler.stall_ms",
