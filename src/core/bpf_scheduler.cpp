@@ -27,6 +27,12 @@ uint64_t read_hotplug_seq() {
   return (in >> v) ? v : 0;
 }
 
+// Counts one more in a shared statistic only the agent writes (BPF and the
+// monitor only read it): no read-modify-write atomics needed.
+void bump_shared(uint64_t &counter) {
+  __atomic_store_n(&counter, __atomic_load_n(&counter, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
 template <typename T> T volatile_read(const T &v) {
   return *static_cast<const volatile T *>(&v);
 }
@@ -178,8 +184,7 @@ bool BpfScheduler::dispatch(const Decision &decision) {
   void *slot = user_ring_buffer__reserve(dispatched_, sizeof(scxx_dispatched_task));
   if (slot == nullptr) {
     // Only the agent writes it; BPF never reads it.
-    __atomic_store_n(&skel_->bss->shared_stats.nr_dispatch_full, ++nr_dispatch_full_,
-                     __ATOMIC_RELAXED);
+    bump_shared(skel_->bss->shared_stats.nr_dispatch_full);
     return false;
   }
   const scxx_dispatched_task msg = to_wire(decision);
@@ -209,8 +214,7 @@ bool BpfScheduler::spin_for_work() {
   const uint64_t until = now_ns() + options_.agent_spin_ns;
   for (unsigned i = 1;; ++i) {
     if (ring__avail_data_size(r) > 0) {
-      __atomic_store_n(&skel_->bss->shared_stats.nr_spin_wakeups, ++nr_spin_wakeups_,
-                       __ATOMIC_RELAXED);
+      bump_shared(skel_->bss->shared_stats.nr_spin_wakeups);
       return true;
     }
     if (__atomic_load_n(&bss->shared_stats.nr_dispatch_consumed, __ATOMIC_RELAXED) !=
@@ -239,8 +243,7 @@ bool BpfScheduler::wait_for_work(int timeout_ms) {
     woken = poll(&pfd, 1, timeout_ms) > 0;
     if (!woken && ring__avail_data_size(ring_buffer__ring(queued_, 0)) > 0) {
       // Timed out although messages were waiting.
-      __atomic_store_n(&bss->shared_stats.nr_missed_wakeups, ++nr_missed_wakeups_,
-                       __ATOMIC_RELAXED);
+      bump_shared(bss->shared_stats.nr_missed_wakeups);
     }
   }
   __atomic_store_n(&bss->agent_sleeping, 0, __ATOMIC_RELAXED);

@@ -76,9 +76,6 @@ private:
   std::span<QueuedTask> sink_;
   size_t sink_len_ = 0;
   uint64_t nr_submitted_ = 0;
-  uint64_t nr_dispatch_full_ = 0;
-  uint64_t nr_missed_wakeups_ = 0;
-  uint64_t nr_spin_wakeups_ = 0;
   int nr_possible_cpus_ = 1;
 };
 

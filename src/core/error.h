@@ -22,6 +22,10 @@ private:
 // (EX_CONFIG, as other user-space schedulers do).
 inline constexpr int kExitNoSchedExt = 78;
 
+// Exit status for bad usage or configuration (a wrong option, config file or
+// policy library).
+inline constexpr int kExitUsage = 2;
+
 // "<what>: <strerror(err)>" for a negative or positive errno.
 std::string errno_message(const std::string &what, int err);
 

@@ -21,8 +21,7 @@
 
 namespace {
 
-// Exit status for usage and configuration errors.
-constexpr int kExitUsage = 2;
+using scxx::kExitUsage;
 
 // Settings as they apply: defaults, then the config file, then the options
 // given on the command line; every rule between settings checked once.

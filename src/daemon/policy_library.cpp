@@ -11,8 +11,6 @@
 namespace scxx {
 namespace {
 
-constexpr int kExitUsage = 2;
-
 #define SCXX_STRINGIFY_(x) #x
 #define SCXX_STRINGIFY(x) SCXX_STRINGIFY_(x)
 

@@ -47,8 +47,8 @@ void print_attached(const Settings &s, const Policy &policy, int generation) {
 }
 
 void print_exit(const Settings &s, const BpfScheduler &sched, const StatsSample &at_attach) {
-  const SchedulerStats st = sched.stats();
   const StatsSample end = sample_stats(sched);
+  const SchedulerStats &st = end.sched;
   // The scheduler's counters from its load, page faults and CPU share over
   // the session (from attach).
   StatsSample since = at_attach;
