@@ -46,9 +46,12 @@ static __always_inline void send_queued(struct scxx_queued_task *m, struct task_
 	 * message and reading the flag; the agent does the same in the other
 	 * order (see wait_for_work). Forced, not adaptive: the ring's adaptive
 	 * wake-up fires only for the record at the reader's position, and a
-	 * quiet record left there (an exit notification) would swallow it. */
-	bpf_ringbuf_submit(m, __sync_lock_test_and_set(&agent_sleeping, 0) ? BPF_RB_FORCE_WAKEUP
-									 : BPF_RB_NO_WAKEUP);
+	 * quiet record left there (an exit notification) would swallow it.
+	 * With agent_yield the agent never sleeps on the ring: ops.enqueue
+	 * wakes it afterwards (agent_wakeup.bpf.h). */
+	bpf_ringbuf_submit(m, !agent_yield && __sync_lock_test_and_set(&agent_sleeping, 0)
+				      ? BPF_RB_FORCE_WAKEUP
+				      : BPF_RB_NO_WAKEUP);
 	stat_inc(nr_queued);
 }
 
@@ -64,9 +67,18 @@ static int read_dispatch_msg(struct bpf_dynptr *dynptr, struct scxx_dispatched_t
 	return 0;
 }
 
+/* What ops.dispatch tells the drain about the CPU it runs on. */
+struct drain_ctx {
+	s32 cpu;
+	/* This CPU takes a task from the shared DSQ right after the drain (the
+	 * agent just gave it up): the first "any CPU" decision needs no kick. */
+	bool takes_one;
+};
+
 /* Carries out one decision of the agent (inside ops.dispatch). */
-static void dispatch_task(const struct scxx_dispatched_task *m, s32 this_cpu)
+static void dispatch_task(const struct scxx_dispatched_task *m, struct drain_ctx *dc)
 {
+	s32 this_cpu = dc->cpu;
 	u64 slice = m->slice_ns ? m->slice_ns : slice_ns;
 	u64 enq_flags = 0, dsq;
 	struct task_struct *p;
@@ -125,7 +137,9 @@ static void dispatch_task(const struct scxx_dispatched_task *m, s32 this_cpu)
 	WRITE_ONCE(last_user_key, m->vtime);
 	note_insert(tctx, dsq, m->vtime); /* not before: a stale decision must not overwrite */
 	if (cpu == SCXX_CPU_ANY) {
-		if (!kick_for(p, -1, 0) && tctx->woke)
+		if (dc->takes_one && bpf_cpumask_test_cpu(this_cpu, p->cpus_ptr))
+			dc->takes_one = false; /* this CPU runs it next, no IPI */
+		else if (!kick_for(p, -1, 0) && tctx->woke)
 			preempt_if_earlier(p, m->vtime);
 	} else if (cpu != this_cpu) {
 		scx_bpf_kick_cpu(cpu, (m->flags & SCXX_DF_PREEMPT) ? SCX_KICK_PREEMPT : SCX_KICK_IDLE);
@@ -137,10 +151,9 @@ out:
 static long drain_dispatched_cb(struct bpf_dynptr *dynptr, void *ctx)
 {
 	struct scxx_dispatched_task m;
-	s32 *this_cpu = ctx;
 
 	if (!read_dispatch_msg(dynptr, &m))
-		dispatch_task(&m, *this_cpu);
+		dispatch_task(&m, ctx);
 	/* The sample is consumed either way: stop before the next one when no
 	 * dispatch slot is left, so none is read and lost. */
 	return scx_bpf_dispatch_nr_slots() ? 0 : 1;

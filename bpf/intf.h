@@ -111,8 +111,9 @@ struct scxx_channel_test_arg {
 	X(nr_queued, queued, CPU, COUNT, "tasks sent to the agent")                               \
 	X(nr_user_dispatches, user, CPU, COUNT, "decisions of the agent carried out")             \
 	X(nr_kernel_dispatches, kernel, CPU, COUNT,                                                \
-	  "tasks placed by BPF without the agent (agent threads, kernel helpers, idle CPUs, "       \
-	  "kernel mode)")                                                                           \
+	  "tasks placed by BPF without the agent (agent threads, kernel helpers, kernel mode)")     \
+	X(nr_fast_path, fast, CPU, COUNT,                                                          \
+	  "waking tasks BPF placed on an idle CPU without the agent (the fast path)")               \
 	X(nr_priority_dispatches, urgent, CPU, COUNT,                                              \
 	  "tasks of urgent strategies (priority 11..20) placed by BPF")                             \
 	X(nr_cancel_dispatches, cancelled, CPU, COUNT,                                             \
@@ -143,6 +144,8 @@ struct scxx_channel_test_arg {
 	  "agent sleeps that timed out although messages were waiting")                            \
 	X(nr_spin_wakeups, spin_wakeups, SHARED, COUNT,                                            \
 	  "times the agent found work while polling before sleep (--agent-spin-us)")                \
+	X(nr_agent_runs, agent_runs, CPU, COUNT,                                                   \
+	  "times BPF ran the parked agent because tasks were queued (agent_wakeup yield)")          \
 	X(nr_policy_overflow, overflow, SHARED, LEVEL,                                             \
 	  "tasks the policy had no room for (must stay 0)")                                         \
 	X(nr_long_waits, long_waits, CPU, COUNT,                                                   \

@@ -103,6 +103,7 @@ char _license[] SEC("license") = "GPL";
 #include "liveness.bpf.h"
 #include "placement.bpf.h"
 #include "channel.bpf.h"
+#include "agent_wakeup.bpf.h"
 #include "kernel_mode.bpf.h"
 
 /* ---- struct_ops callbacks ----------------------------------------------- */
@@ -115,7 +116,13 @@ s32 SCXX_OPS(scxx_select_cpu_op, struct task_struct *p, s32 prev_cpu, u64 wake_f
 	 * when the task is inserted there right away: a claimed CPU that gets
 	 * no task stays marked busy while it sleeps, and every later idle
 	 * search skips it. Otherwise the agent decides where the task goes. */
-	if (!builtin_idle && !kernel_mode)
+	if (agent_yield) {
+		struct task_ctx *tctx = lookup_task_ctx(p);
+
+		if (tctx)
+			tctx->sync_wake = is_wake_sync(wake_flags);
+	}
+	if (!kernel_mode && !(fast_path && agent_holds_nothing()))
 		return prev_cpu;
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
 	if (is_idle) {
@@ -125,7 +132,10 @@ s32 SCXX_OPS(scxx_select_cpu_op, struct task_struct *p, s32 prev_cpu, u64 wake_f
 			note_insert(tctx, local_dsq_of(cpu), 0);
 		/* A waking task that found an idle CPU runs there at once. */
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
-		stat_inc(nr_kernel_dispatches);
+		if (kernel_mode)
+			stat_inc(nr_kernel_dispatches);
+		else
+			stat_inc(nr_fast_path);
 	}
 	return cpu;
 }
@@ -139,6 +149,10 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 
 	if (!tctx) {
 		scxx_error("task %d (%s) has no scxx context", p->pid, p->comm);
+		return;
+	}
+	if (is_agent_loop(p) && !(enq_flags & SCX_ENQ_WAKEUP)) {
+		park_agent(p, tctx);
 		return;
 	}
 	if (is_agent(p)) {
@@ -187,14 +201,32 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 		return;
 	}
 	send_queued(m, p, tctx, boost, cpu, enq_flags);
+	/* A sync wake-up: the waker is about to sleep, and its CPU will run the
+	 * agent then; kicking another CPU would cost an IPI and an idle exit. */
+	if (agent_yield)
+		agent_work_queued(p, !(tctx->woke && tctx->sync_wake));
+	tctx->sync_wake = false;
 }
 
 void SCXX_OPS(scxx_dispatch, s32 cpu, struct task_struct *prev)
 {
 	if (scx_bpf_dsq_move_to_local(SCXX_AGENT_DSQ))
 		return;
+	struct drain_ctx dc = {.cpu = cpu, .takes_one = prev && is_agent_loop(prev)};
+
 	if (scx_bpf_dispatch_nr_slots())
-		bpf_user_ringbuf_drain(&dispatched, drain_dispatched_cb, &cpu, BPF_RB_NO_WAKEUP);
+		bpf_user_ringbuf_drain(&dispatched, drain_dispatched_cb, &dc, BPF_RB_NO_WAKEUP);
+	/* Yield wake-up: the CPU the agent gives back runs what it decided
+	 * first; elsewhere the agent goes before the tasks already decided, as
+	 * an agent woken from the ring would through SCXX_AGENT_DSQ. */
+	if (agent_yield) {
+		if (prev && is_agent_loop(prev)) {
+			if (consume_earliest(cpu) || keep_agent_running(prev))
+				return;
+		} else if (run_parked_agent(cpu)) {
+			return;
+		}
+	}
 	if (consume_earliest(cpu))
 		return;
 	/* Nothing else to run: let the previous task go on. In user mode only
@@ -202,7 +234,7 @@ void SCXX_OPS(scxx_dispatch, s32 cpu, struct task_struct *prev)
 	 * and would otherwise wait out a whole slice. Not when urgent
 	 * decisions wait in the local DSQ: a refill would keep prev on the CPU
 	 * ahead of them. */
-	if (prev && (prev->scx.flags & SCX_TASK_QUEUED) &&
+	if (prev && (prev->scx.flags & SCX_TASK_QUEUED) && !is_agent_loop(prev) &&
 	    scx_bpf_dsq_nr_queued(SCX_DSQ_LOCAL) == 0) {
 		struct task_ctx *tctx = lookup_task_ctx(prev);
 
@@ -233,6 +265,10 @@ void SCXX_OPS(scxx_running, struct task_struct *p)
 	stat_inc(nr_running);
 	if (is_agent(p))
 		WRITE_ONCE(usersched_last_run_at, now);
+	if (is_agent_loop(p)) {
+		WRITE_ONCE(agent_loop_ran_at, now);
+		WRITE_ONCE(agent_last_cpu, cpu);
+	}
 	if (tctx) {
 		end_wait(p, tctx, now, cpu);
 		tctx->start_ts = now;
@@ -309,6 +345,15 @@ void SCXX_OPS(scxx_tick, struct task_struct *p)
 		stat_inc(nr_tick_drains);
 		return;
 	}
+	/* Yield wake-up: the agent was needed but no CPU went through
+	 * dispatch (a sync waker that kept running, no idle CPU): end this
+	 * slice so the agent runs within a minimum slice. */
+	if (agent_yield) {
+		if (READ_ONCE(agent_needed) && READ_ONCE(agent_parked) &&
+		    now - READ_ONCE(agent_loop_ran_at) > slice_min_ns)
+			p->scx.slice = 0;
+		return;
+	}
 	/* Give the CPU up when the agent is overdue and has work, so dispatch
 	 * runs and serves the agent's DSQ. */
 	if (now - READ_ONCE(usersched_last_run_at) > slice_ns &&
@@ -364,7 +409,9 @@ static int heartbeat_cb(void *map, int *key, struct bpf_timer *timer)
 	struct scxx_queued_task *m;
 
 	scan_waiting_tasks(now);
-	if (!kernel_mode && agent_has_work() &&
+	if (!kernel_mode && agent_yield)
+		heartbeat_agent(now);
+	else if (!kernel_mode && agent_has_work() &&
 	    now - READ_ONCE(usersched_last_run_at) > heartbeat_ns) {
 		m = bpf_ringbuf_reserve(&queued, sizeof(*m), 0);
 		if (m) {

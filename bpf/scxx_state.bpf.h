@@ -13,6 +13,7 @@
 #include "common.bpf.h"
 
 #define PF_KTHREAD 0x00200000
+#define PF_EXITING 0x00000004
 #define NSEC_PER_MSEC 1000000ULL
 
 /* ---- configuration, set by user space before load ----------------------
@@ -20,7 +21,10 @@
  * (src/core/scheduler_options.h), where the defaults are written once. */
 const volatile s32 usersched_tgid;
 const volatile u64 slice_ns;
-const volatile bool builtin_idle;
+/* User mode: a waking task that finds an idle CPU runs there without the
+ * agent, while the agent holds nothing and the shared DSQ is empty (the
+ * policy allows it: Policy::allows_fast_path). */
+const volatile bool fast_path;
 const volatile u64 heartbeat_ns;
 const volatile s32 cpu_core_id[SCXX_MAX_CPUS]; /* SMT siblings share a core id */
 const volatile s32 cpu_llc_id[SCXX_MAX_CPUS];  /* CPUs sharing a last-level cache */
@@ -42,6 +46,10 @@ const volatile bool stall_abort;
  * one of scxx's DSQs is moved to a CPU's local DSQ by the heartbeat scan and
  * that CPU is preempted (0: off). */
 const volatile u64 starvation_ns;
+/* How the agent waits for work: false, it blocks on the "queued" ring and a
+ * forced notification wakes it (agent_sleeping); true, it yields its CPU
+ * and BPF runs it again when tasks are queued (agent_wakeup.bpf.h). */
+const volatile bool agent_yield;
 
 /* ---- statistics (bpf/intf.h, SCXX_STATS) ------------------------------- */
 /* Values BPF reads back or the agent writes: one global each. */
@@ -76,6 +84,13 @@ static __always_inline struct scxx_cpu_stats *this_cpu_stats(void)
 
 u64 usersched_last_run_at;  /* ns, last time an agent thread started running */
 u64 agent_sleeping;         /* written by the agent: 1 while blocked on the ring */
+/* agent_yield only (agent_wakeup.bpf.h). */
+s32 agent_loop_pid;         /* written by the agent: the thread that runs its loop */
+u32 agent_idle;             /* written by the agent: 1 while it yields with nothing to do */
+u32 agent_needed;           /* work for the agent: set by BPF, cleared by the agent */
+u32 agent_parked;           /* BPF holds the yielded loop thread in no DSQ */
+s32 agent_last_cpu;         /* CPU the agent last ran on */
+u64 agent_loop_ran_at;      /* ns, last time the loop thread started running */
 u64 last_user_key;          /* user mode: key of the latest decision carried out */
 struct scxx_wait_record last_long_wait; /* the most recent of them */
 
@@ -113,6 +128,7 @@ struct task_ctx {
 	s32 wait_cpu;    /* CPU it was on when it started to wait */
 	bool woke;       /* its last enqueue was a wakeup */
 	bool stall_seen; /* this wait was already reported by the DSQ scan */
+	bool sync_wake;  /* agent_yield: woken by a waker about to sleep */
 };
 
 struct {
@@ -185,6 +201,23 @@ static __always_inline bool agent_has_work(void)
 {
 	return READ_ONCE(shared_stats.nr_scheduled) != 0 || dispatches_pending() ||
 	       bpf_ringbuf_query(&queued, BPF_RB_AVAIL_DATA) > 0;
+}
+
+/* The fast path may place a task only when no other task waits for a
+ * decision or in the shared DSQ: an idle CPU is theirs first. */
+static __always_inline bool agent_holds_nothing(void)
+{
+	return READ_ONCE(shared_stats.nr_scheduled) == 0 && !dispatches_pending() &&
+	       bpf_ringbuf_query(&queued, BPF_RB_AVAIL_DATA) == 0 &&
+	       scx_bpf_dsq_nr_queued(SCXX_SHARED_DSQ) == 0;
+}
+
+/* The waker commits to sleeping soon (and is not exiting). */
+static __always_inline bool is_wake_sync(u64 wake_flags)
+{
+	const struct task_struct *current = (void *)bpf_get_current_task_btf();
+
+	return (wake_flags & SCX_WAKE_SYNC) && !(current->flags & PF_EXITING);
 }
 
 /* Kick an idle CPU the task may use, else @fallback with @flags. Returns

@@ -16,10 +16,13 @@
 #   --cpus N           guest CPUs (default 2)
 #   --tcg-thread MODE  multi (default: vCPUs run in parallel) or single (in
 #                      turn on one host thread; for comparison with old runs)
-#   --configs "A B"    subset/order of: eevdf-1 user-gthulhu user-gthulhu-idle
-#                      user-gthulhu-spin user-fifo user-vtime kernel minimal
-#                      eevdf-2 (default: all but user-gthulhu-spin, in that
-#                      order; its spin is BENCH_SPIN_US, default 50)
+#   --configs "A B"    subset/order of: eevdf-1 user-gthulhu (default options:
+#                      yield wake-up, fast path) user-gthulhu-policy (no fast
+#                      path) user-gthulhu-ring (ring wake-up, no fast path)
+#                      user-gthulhu-spin (the same plus a spin of BENCH_SPIN_US,
+#                      default 50) user-fifo user-vtime kernel minimal eevdf-2
+#                      (default: all but user-gthulhu-ring and -spin, in that
+#                      order)
 #   --workloads "A B"  subset of hackbench messaging pipe switch latency
 #   --no-setup         skip scripts/setup.sh and scripts/build.sh
 #   --report-only DIR  only (re)make results.json/.md and plots from DIR
@@ -36,9 +39,10 @@ ORIG_ARGS="$*"
 say() { printf '[bench] %s\n' "$*"; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 2; }
 
-ALL_CONFIGS="eevdf-1 user-gthulhu user-gthulhu-idle user-gthulhu-spin user-fifo user-vtime kernel minimal eevdf-2"
-# The default run: every configuration but the experimental ones (--configs adds them).
-DEFAULT_CONFIGS="eevdf-1 user-gthulhu user-gthulhu-idle user-fifo user-vtime kernel minimal eevdf-2"
+ALL_CONFIGS="eevdf-1 user-gthulhu user-gthulhu-policy user-gthulhu-ring user-gthulhu-spin user-fifo user-vtime kernel minimal eevdf-2"
+# The default run: every configuration but the comparisons with older
+# designs (--configs adds them).
+DEFAULT_CONFIGS="eevdf-1 user-gthulhu user-gthulhu-policy user-fifo user-vtime kernel minimal eevdf-2"
 ALL_WORKLOADS="hackbench messaging pipe switch latency"
 reps="" quick=0 out="" cpus=2 tcg_thread=multi configs=$DEFAULT_CONFIGS workloads=$ALL_WORKLOADS setup=1 report_only=""
 while [ $# -gt 0 ]; do

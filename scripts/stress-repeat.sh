@@ -5,9 +5,9 @@
 # never reached the test (retried by the harness, counted here).
 #
 #   scripts/stress-repeat.sh [--runs N] [--cpus C] [--secs S] [--out DIR] MODE...
-#   scripts/stress-repeat.sh --runs 10 gthulhu gthulhu-idle kernel
+#   scripts/stress-repeat.sh --runs 10 gthulhu gthulhu-policy kernel
 #
-# MODE: fifo, vtime, gthulhu, gthulhu-idle, kernel (default: all five).
+# MODE: fifo, vtime, gthulhu, gthulhu-policy, gthulhu-ring, kernel (default: all but gthulhu-ring).
 # Every run's whole console (boot included) and the harness's boot log land in DIR (default
 # build/stress-repeat-<date>); a summary table is printed at the end and
 # written to DIR/summary.txt. Exit status 0 only if every run passed.
@@ -33,9 +33,9 @@ for v in "$runs" "$cpus" "$secs"; do
     [[ $v =~ ^[1-9][0-9]*$ ]] || { echo "stress-repeat: not a positive number: $v" >&2; exit 2; }
 done
 modes=("$@")
-[ ${#modes[@]} -gt 0 ] || modes=(fifo vtime gthulhu gthulhu-idle kernel)
+[ ${#modes[@]} -gt 0 ] || modes=(fifo vtime gthulhu gthulhu-policy kernel)
 for m in "${modes[@]}"; do
-    case $m in fifo | vtime | gthulhu | gthulhu-idle | kernel) ;;
+    case $m in fifo | vtime | gthulhu | gthulhu-policy | gthulhu-ring | kernel) ;;
         *) echo "stress-repeat: unknown mode $m" >&2; exit 2 ;; esac
 done
 [ -x "$BUILD/src/daemon/scxx" ] || { echo "stress-repeat: build first (scripts/build.sh)" >&2; exit 2; }

@@ -18,7 +18,7 @@ set -uo pipefail
 OUT=${1:?usage: guest.sh OUT_DIR}
 # shellcheck source=/dev/null
 . "$OUT/params.env"
-: "${REPS:=5}" "${CONFIGS:=eevdf-1 user-gthulhu user-gthulhu-idle user-fifo user-vtime kernel minimal eevdf-2}"
+: "${REPS:=5}" "${CONFIGS:=eevdf-1 user-gthulhu user-gthulhu-policy user-fifo user-vtime kernel minimal eevdf-2}"
 : "${WORKLOADS:=hackbench messaging pipe switch latency}" "${STATS_INTERVAL:=0.25}" "${WL_TIMEOUT:=180}"
 : "${HB_GROUPS:=4}" "${HB_LOOPS:=100}" "${MSG_GROUPS:=4}" "${MSG_LOOPS:=100}" "${PIPE_LOOPS:=20000}"
 : "${SWITCH_SECS:=3}" "${LAT_SECS:=5}" "${LAT_INTERVAL_US:=1000}" "${LAT_HIST_US:=250000}"
@@ -127,8 +127,9 @@ start_agent() { # config kind -> sets AGENT_PID; returns 1 with the reason in RE
     case $kind in
         user)
             case $cfg in
-                user-gthulhu-idle) cmd=("$SCXX_BIN" run --policy gthulhu --builtin-idle --stats "$STATS_INTERVAL") ;;
-                user-gthulhu-spin) cmd=("$SCXX_BIN" run --policy gthulhu --agent-spin-us "${BENCH_SPIN_US:-50}" --stats "$STATS_INTERVAL") ;;
+                user-gthulhu-policy) cmd=("$SCXX_BIN" run --policy gthulhu --fast-path off --stats "$STATS_INTERVAL") ;;
+                user-gthulhu-ring) cmd=("$SCXX_BIN" run --policy gthulhu --agent-wakeup ring --fast-path off --stats "$STATS_INTERVAL") ;;
+                user-gthulhu-spin) cmd=("$SCXX_BIN" run --policy gthulhu --agent-wakeup ring --fast-path off --agent-spin-us "${BENCH_SPIN_US:-50}" --stats "$STATS_INTERVAL") ;;
                 *) cmd=("$SCXX_BIN" run --policy "${cfg#user-}" --stats "$STATS_INTERVAL") ;;
             esac ;;
         kernel) cmd=("$SCXX_BIN" run --kernel-mode --stats "$STATS_INTERVAL") ;;

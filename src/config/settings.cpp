@@ -10,13 +10,14 @@ PolicyConfig policy_config(const Settings &s) {
                       .slice_min_ns = s.slice_min_us * kNsecPerUsec};
 }
 
-SchedulerOptions scheduler_options(const Settings &s) {
+SchedulerOptions scheduler_options(const Settings &s, bool policy_allows_fast_path) {
   SchedulerOptions o;
   o.slice_ns = s.slice_us * kNsecPerUsec;
   o.slice_min_ns = s.slice_min_us * kNsecPerUsec;
   o.partial = s.partial;
-  o.builtin_idle = s.builtin_idle;
+  o.fast_path = s.fast_path == "on" || (s.fast_path == "policy" && policy_allows_fast_path);
   o.agent_spin_ns = s.agent_spin_us * kNsecPerUsec;
+  o.agent_yield = s.agent_wakeup == "yield";
   o.debug = s.debug;
   o.kernel_mode = s.kernel_mode;
   o.max_run_ns = s.max_run_ms * kNsecPerMsec;
@@ -26,7 +27,23 @@ SchedulerOptions scheduler_options(const Settings &s) {
   return o;
 }
 
+std::vector<std::string> agent_wakeup_names() {
+  return {"yield", "ring"};
+}
+
+std::vector<std::string> fast_path_names() {
+  return {"policy", "on", "off"};
+}
+
 std::optional<SettingsProblem> settings_problem(const Settings &s) {
+  if (s.fast_path != "policy" && s.fast_path != "on" && s.fast_path != "off") {
+    return SettingsProblem{"scheduler.fast_path", "",
+                           "\"" + s.fast_path + "\" is not one of policy, on, off"};
+  }
+  if (s.agent_wakeup != "yield" && s.agent_wakeup != "ring") {
+    return SettingsProblem{"scheduler.agent_wakeup", "",
+                           "\"" + s.agent_wakeup + "\" is not one of yield, ring"};
+  }
   if (find_policy(s.policy) == nullptr) {
     return SettingsProblem{"scheduler.policy", "",
                            "\"" + s.policy + "\" is not one of " + policy_names_text()};

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace scxx {
 
@@ -22,8 +23,9 @@ struct Settings {
   uint64_t slice_us = SchedulerOptions{}.slice_ns / kNsecPerUsec;
   uint64_t slice_min_us = SchedulerOptions{}.slice_min_ns / kNsecPerUsec;
   bool partial = SchedulerOptions{}.partial;
-  bool builtin_idle = SchedulerOptions{}.builtin_idle;
+  std::string fast_path = "policy"; // one of fast_path_names()
   uint64_t agent_spin_us = SchedulerOptions{}.agent_spin_ns / kNsecPerUsec;
+  std::string agent_wakeup = SchedulerOptions{}.agent_yield ? "yield" : "ring";
   uint64_t max_run_ms = SchedulerOptions{}.max_run_ns / kNsecPerMsec;
   uint64_t starvation_ms = SchedulerOptions{}.starvation_ns / kNsecPerMsec;
   uint64_t stall_ms = SchedulerOptions{}.stall_bound_ns / kNsecPerMsec;
@@ -48,8 +50,14 @@ struct SettingsProblem {
 // line (after the file) both call it, so each rule is written once.
 std::optional<SettingsProblem> settings_problem(const Settings &s);
 
-// The settings as the core and the policies take them.
-SchedulerOptions scheduler_options(const Settings &s);
+// The values scheduler.agent_wakeup and scheduler.fast_path take.
+std::vector<std::string> agent_wakeup_names();
+std::vector<std::string> fast_path_names();
+
+// The settings as the core and the policies take them; `policy_allows_fast_path`
+// is what the policy declares (Policy::allows_fast_path), used when
+// scheduler.fast_path is "policy".
+SchedulerOptions scheduler_options(const Settings &s, bool policy_allows_fast_path);
 PolicyConfig policy_config(const Settings &s);
 
 } // namespace scxx

@@ -1,5 +1,7 @@
 #include "config/settings_table.h"
 
+#include "config/settings.h"
+
 #include "policy/policy_factory.h"
 
 #include <cmath>
@@ -41,10 +43,14 @@ std::vector<SettingDesc> build() {
                .help = "only schedule tasks switched to SCHED_EXT; the others stay with the "
                        "kernel's default scheduler",
                .field = &S::partial});
-  t.push_back({.path = "scheduler.builtin_idle",
-               .flag = "--builtin-idle",
-               .help = "a waking task that finds an idle CPU runs there without asking the agent",
-               .field = &S::builtin_idle});
+  t.push_back({.path = "scheduler.fast_path",
+               .flag = "--fast-path",
+               .help = "a waking task that finds an idle CPU runs there without asking the agent, "
+                       "while the agent holds no task and the shared queue is empty: `policy` "
+                       "as the policy declares (every built-in one allows it), `on`, or `off` "
+                       "(the policy places every task)",
+               .field = &S::fast_path,
+               .choices = &fast_path_names});
   t.push_back(
       {.path = "scheduler.agent_spin_us",
        .flag = "--agent-spin-us",
@@ -56,6 +62,13 @@ std::vector<SettingDesc> build() {
        .field = &S::agent_spin_us,
        .min = 0,
        .max = 10000});
+  t.push_back({.path = "scheduler.agent_wakeup",
+               .flag = "--agent-wakeup",
+               .help = "how the agent waits for tasks: `yield` gives its CPU back and BPF runs it "
+                       "again when tasks are queued; `ring` sleeps on the ring buffer and BPF "
+                       "notifies it (see docs/ARCHITECTURE.md)",
+               .field = &S::agent_wakeup,
+               .choices = &agent_wakeup_names});
   t.push_back({.path = "scheduler.max_run_ms",
                .flag = "--max-run-ms",
                .help = "tick watchdog: preempt a task that has run longer than this many "

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <poll.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -56,7 +57,7 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
   ro->usersched_tgid = static_cast<int32_t>(getpid());
   ro->slice_ns = options.slice_ns;
   ro->heartbeat_ns = options.heartbeat_ns;
-  ro->builtin_idle = options.builtin_idle;
+  ro->fast_path = options.fast_path;
   ro->kernel_mode = options.kernel_mode;
   ro->slice_min_ns = options.slice_min_ns;
   ro->max_run_ns = options.max_run_ns;
@@ -68,6 +69,7 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
   ro->stall_bound_ns = options.stall_bound_ns;
   ro->stall_abort = options.stall_abort;
   ro->starvation_ns = options.starvation_ns;
+  ro->agent_yield = options.agent_yield;
   const CpuTopology topo = read_cpu_topology();
   for (size_t cpu = 0; cpu < topo.core_id.size() && cpu < SCXX_MAX_CPUS; ++cpu) {
     ro->cpu_core_id[cpu] = topo.core_id[cpu];
@@ -166,6 +168,12 @@ size_t BpfScheduler::dequeue(std::span<QueuedTask> out) {
   if (out.empty()) {
     return 0;
   }
+  if (options_.agent_yield) {
+    // Cleared before reading the ring, with a full barrier: a message BPF
+    // publishes after this sets it again and runs us again (Dekker, see
+    // bpf/agent_wakeup.bpf.h).
+    __atomic_exchange_n(&skel_->bss->agent_needed, 0U, __ATOMIC_SEQ_CST);
+  }
   sink_ = out;
   sink_len_ = 0;
   // Heartbeats consume a sample without filling a slot, so loop until the
@@ -185,8 +193,10 @@ bool BpfScheduler::dispatch(const Decision &decision) {
   if (slot == nullptr) {
     // Only the agent writes it; BPF never reads it.
     bump_shared(skel_->bss->shared_stats.nr_dispatch_full);
+    dispatch_refused_ = true;
     return false;
   }
+  dispatch_refused_ = false;
   const scxx_dispatched_task msg = to_wire(decision);
   std::memcpy(slot, &msg, sizeof(msg));
   user_ring_buffer__submit(dispatched_, slot);
@@ -228,8 +238,27 @@ bool BpfScheduler::spin_for_work() {
   }
 }
 
+// Yield wake-up: give the CPU back; BPF holds this thread and runs it again
+// when tasks are queued, or at the next heartbeat. `done` says whether the
+// agent has nothing left to do; if it has (the decision ring was full), BPF
+// lets it go on as soon as its CPU drained the ring. No timeout: the
+// heartbeat bounds the wait.
+bool BpfScheduler::yield_until_needed(bool done) {
+  auto *bss = skel_->bss;
+  if (bss->agent_loop_pid == 0) {
+    __atomic_store_n(&bss->agent_loop_pid, static_cast<int32_t>(gettid()), __ATOMIC_SEQ_CST);
+  }
+  __atomic_store_n(&bss->agent_idle, done ? 1U : 0U, __ATOMIC_SEQ_CST);
+  sched_yield();
+  __atomic_store_n(&bss->agent_idle, 0U, __ATOMIC_RELAXED);
+  return ring__avail_data_size(ring_buffer__ring(queued_, 0)) > 0;
+}
+
 bool BpfScheduler::wait_for_work(int timeout_ms) {
   auto *bss = skel_->bss;
+  if (options_.agent_yield) {
+    return yield_until_needed(!dispatch_refused_);
+  }
   if (options_.agent_spin_ns != 0 && spin_for_work()) {
     return true;
   }

@@ -67,6 +67,7 @@ private:
   static int on_queued_sample(void *ctx, void *data, size_t size);
   int run_syscall_prog(int prog_fd, void *arg, uint32_t size) const;
   bool spin_for_work();
+  bool yield_until_needed(bool done);
 
   SchedulerOptions options_;
   scxx_sched *skel_ = nullptr;
@@ -76,6 +77,7 @@ private:
   std::span<QueuedTask> sink_;
   size_t sink_len_ = 0;
   uint64_t nr_submitted_ = 0;
+  bool dispatch_refused_ = false; // the last decision found the ring full
   int nr_possible_cpus_ = 1;
 };
 

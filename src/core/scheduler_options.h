@@ -14,13 +14,19 @@ struct SchedulerOptions {
   uint64_t slice_ns = PolicyConfig{}.slice_ns;         // default slice for decisions with slice 0
   uint64_t slice_min_ns = PolicyConfig{}.slice_min_ns; // shortest slice (kernel mode, refills)
   uint64_t heartbeat_ns = 100 * kNsecPerMsec;          // wakes an agent that has work
-  bool partial = false;      // only tasks switched to SCHED_EXT are scheduled
-  bool builtin_idle = false; // waking tasks that find an idle CPU skip the agent
-  bool debug = false;        // echo libbpf's messages
-  bool kernel_mode = false;  // decide in BPF; the agent loop is not used
+  bool partial = false; // only tasks switched to SCHED_EXT are scheduled
+  // The fast path: a waking task that finds an idle CPU runs there without
+  // the agent, when the agent holds nothing and the shared queue is empty.
+  bool fast_path = true;
+  bool debug = false;       // echo libbpf's messages
+  bool kernel_mode = false; // decide in BPF; the agent loop is not used
   // Before sleeping on the ring, the agent polls it this long (0: sleeps at
   // once). Trades agent CPU time for the latency of a wake-up.
   uint64_t agent_spin_ns = 0;
+  // How the agent waits for work: false, it sleeps on the ring and BPF
+  // notifies it; true, it yields its CPU and BPF runs it again when tasks
+  // are queued (bpf/agent_wakeup.bpf.h).
+  bool agent_yield = true;
   uint64_t max_run_ns = 500 * kNsecPerMsec; // tick watchdog, 0 = off
   // Liveness invariant: waits longer than this are counted and recorded;
   // with stall_abort the scheduler stops with a message naming the task.

@@ -37,11 +37,13 @@ private:
   LiveSession &live_;
 };
 
-void print_attached(const Settings &s, const Policy &policy, int generation) {
-  std::printf("[scxx] attached: ops=%s mode=%s policy=%s slice=%lluus%s%s\n",
+void print_attached(const Settings &s, const SchedulerOptions &o, const Policy &policy,
+                    int generation) {
+  std::printf("[scxx] attached: ops=%s mode=%s policy=%s slice=%lluus fast_path=%s wakeup=%s%s%s\n",
               sched_ext_ops_name().c_str(), s.kernel_mode ? "kernel" : "user",
               s.kernel_mode ? "deadline(bpf)" : std::string(policy.name()).c_str(),
-              static_cast<unsigned long long>(s.slice_us), s.partial ? " partial" : "",
+              static_cast<unsigned long long>(s.slice_us), o.fast_path ? "on" : "off",
+              o.agent_yield ? "yield" : "ring", s.partial ? " partial" : "",
               generation > 0 ? " (restarted)" : "");
   std::fflush(stdout);
 }
@@ -71,9 +73,10 @@ void print_exit(const Settings &s, const BpfScheduler &sched, const StatsSample 
 
 SessionOutcome SchedulerSession::run() {
   const Settings &s = options_.settings;
-  BpfScheduler sched(scheduler_options(s));
   PolicyContext context = make_policy_context(options_); // outlives the policy
   auto policy = make_policy(s.policy, context);
+  const SchedulerOptions sched_options = scheduler_options(s, policy->allows_fast_path());
+  BpfScheduler sched(sched_options);
   AgentLoop loop(sched, *policy, context);
   sched.attach();
   if (s.forbid_mmap && !mmap_forbidden_) {
@@ -84,7 +87,7 @@ SessionOutcome SchedulerSession::run() {
   {
     const Published published(live_, sched);
     at_attach = live_.at_attach;
-    print_attached(s, *policy, generation_++);
+    print_attached(s, sched_options, *policy, generation_++);
     if (s.kernel_mode) {
       // BPF decides; this thread only waits for the end.
       std::unique_lock lock(live_.mutex);

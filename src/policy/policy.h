@@ -47,6 +47,13 @@ public:
   // Number of tasks the policy holds and has not yet decided.
   [[nodiscard]] virtual size_t nr_queued() const = 0;
 
+  // May BPF place a waking task on an idle CPU itself, without this policy,
+  // when the agent holds no task and nothing waits in the shared queue (the
+  // fast path; `scheduler.fast_path: policy`, the default, asks here)? It
+  // saves a round trip per such wake-up. A policy that must see every task
+  // (to account for all of them, or to place each itself) says false.
+  [[nodiscard]] virtual bool allows_fast_path() const { return true; }
+
   // Tasks the policy could not hold because its fixed storage was full
   // (see docs/writing-a-policy.md). Nonzero means the storage is undersized.
   [[nodiscard]] virtual uint64_t nr_overflow() const { return 0; }

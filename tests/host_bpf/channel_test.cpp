@@ -184,6 +184,7 @@ TEST(ChannelSpin, TheSpinFindsWorkAndOtherwiseEndsInTheSleep) {
   }
   SchedulerOptions opts;
   opts.channel_only = true;
+  opts.agent_yield = false; // the spin belongs to the ring wake-up
   opts.agent_spin_ns = 2 * kNsecPerMsec;
   BpfScheduler sched(opts);
   ASSERT_EQ(sched.test_produce(1, 500, /*wake_consumer=*/false), 1);
@@ -197,6 +198,36 @@ TEST(ChannelSpin, TheSpinFindsWorkAndOtherwiseEndsInTheSleep) {
   const uint64_t waited = sched.now_ns() - t0;
   EXPECT_GE(waited, 2 * kNsecPerMsec) << "the spin ends at its bound, then the sleep";
   EXPECT_EQ(sched.stats().nr_spin_wakeups, 1U);
+}
+
+// Yield wake-up, the agent's half (bpf/agent_wakeup.bpf.h): every step
+// clears agent_needed before it reads the ring, so BPF sets it again for
+// any later message; waiting registers the loop's thread and yields, it
+// never blocks.
+TEST(YieldWakeup, DequeueClearsTheFlagAndWaitingRegistersTheLoopThread) {
+  if (geteuid() != 0) {
+    GTEST_SKIP() << "host-bpf tests need root (CAP_BPF) to load BPF programs";
+  }
+  SchedulerOptions opts;
+  opts.channel_only = true;
+  opts.agent_yield = true;
+  BpfScheduler sched(opts);
+  auto *bss = sched.skeleton()->bss;
+  ASSERT_EQ(sched.test_produce(2, 700, /*wake_consumer=*/false), 2);
+  bss->agent_needed = 1;
+  std::vector<QueuedTask> out(8);
+  ASSERT_EQ(sched.dequeue(out), 2U);
+  EXPECT_EQ(bss->agent_needed, 0U) << "cleared before the ring was read";
+
+  EXPECT_EQ(bss->agent_loop_pid, 0);
+  const uint64_t t0 = sched.now_ns();
+  EXPECT_FALSE(sched.wait_for_work(100)) << "nothing was queued";
+  EXPECT_LT(sched.now_ns() - t0, 50 * kNsecPerMsec) << "a yield, not a 100 ms sleep";
+  EXPECT_EQ(bss->agent_loop_pid, static_cast<int32_t>(gettid()));
+  EXPECT_EQ(bss->agent_idle, 0U) << "idle only while yielding";
+
+  ASSERT_EQ(sched.test_produce(1, 800, /*wake_consumer=*/false), 1);
+  EXPECT_TRUE(sched.wait_for_work(100)) << "a message waits: the wait says so";
 }
 
 } // namespace

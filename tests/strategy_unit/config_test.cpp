@@ -30,7 +30,8 @@ TEST(Config, EmptyTextGivesDefaults) {
     EXPECT_EQ(c.settings.slice_us, 20000U);
     EXPECT_EQ(c.settings.slice_min_us, 1000U);
     EXPECT_FALSE(c.settings.partial);
-    EXPECT_FALSE(c.settings.builtin_idle);
+    EXPECT_EQ(c.settings.fast_path, "policy");
+    EXPECT_EQ(c.settings.agent_wakeup, "yield");
     EXPECT_EQ(c.settings.max_run_ms, 500U);
     EXPECT_EQ(c.settings.starvation_ms, 250U);
     EXPECT_EQ(c.settings.stall_ms, 1000U);
@@ -50,7 +51,8 @@ scheduler:
   slice_us: 30000
   slice_min_us: 30000
   partial: true
-  builtin_idle: true
+  fast_path: off
+  agent_wakeup: ring
   max_run_ms: 0
   starvation_ms: 0
   stall_ms: 200
@@ -74,7 +76,8 @@ strategies:
   EXPECT_EQ(c.settings.slice_us, 30000U);
   EXPECT_EQ(c.settings.slice_min_us, 30000U);
   EXPECT_TRUE(c.settings.partial);
-  EXPECT_TRUE(c.settings.builtin_idle);
+  EXPECT_EQ(c.settings.fast_path, "off");
+  EXPECT_EQ(c.settings.agent_wakeup, "ring");
   EXPECT_EQ(c.settings.max_run_ms, 0U);
   EXPECT_EQ(c.settings.starvation_ms, 0U);
   EXPECT_EQ(c.settings.stall_ms, 200U);
@@ -253,8 +256,9 @@ TEST(Config, ExplainMentionsEveryKey) {
                                             "scheduler.slice_us",
                                             "scheduler.slice_min_us",
                                             "scheduler.partial",
-                                            "scheduler.builtin_idle",
+                                            "scheduler.fast_path",
                                             "scheduler.agent_spin_us",
+                                            "scheduler.agent_wakeup",
                                             "scheduler.max_run_ms",
                                             "scheduler.starvation_ms",
                                             "scheduler.stall_ms",

@@ -10,8 +10,10 @@
 # Phases: EEVDF hackbench runs, scxx hackbench runs, then stress-ng (cpu,
 # fork, switch, pipe) with hackbench in a loop for SECONDS.
 # Usage (inside the VM): sched_stress.sh PATH/TO/scxx MODE [SECONDS]
-#   MODE: fifo, vtime, gthulhu (user mode, that policy), gthulhu-idle (with
-#   the builtin-idle fast path) or kernel (kernel mode)
+#   MODE: fifo, vtime, gthulhu (user mode, that policy, default options),
+#   gthulhu-policy (no fast path: the policy places every task),
+#   gthulhu-ring (the agent sleeps on the ring instead of yielding) or
+#   kernel (kernel mode)
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 scxx MODE [seconds]}
 MODE=${2:?usage: $0 scxx MODE [seconds]}
@@ -25,9 +27,10 @@ N=$(nproc)
 
 case $MODE in
     fifo | vtime | gthulhu) MODE_ARGS=(--policy "$MODE") ;;
-    gthulhu-idle) MODE_ARGS=(--policy gthulhu --builtin-idle) ;;
+    gthulhu-policy) MODE_ARGS=(--policy gthulhu --fast-path off) ;;
+    gthulhu-ring) MODE_ARGS=(--policy gthulhu --agent-wakeup ring) ;;
     kernel) MODE_ARGS=(--kernel-mode) ;;
-    *) fail "unknown mode '$MODE' (fifo, vtime, gthulhu, gthulhu-idle, kernel)" ;;
+    *) fail "unknown mode '$MODE' (fifo, vtime, gthulhu, gthulhu-policy, gthulhu-ring, kernel)" ;;
 esac
 
 # hackbench_secs: one standard run, its wall time in seconds on stdout.

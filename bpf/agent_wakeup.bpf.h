@@ -1,0 +1,138 @@
+/* agent_wakeup.bpf.h: how the agent's loop thread gets a CPU when tasks are
+ * queued, with agent_yield set (protocol point 11 in scxx.bpf.c).
+ *
+ * The loop thread never sleeps on the ring. When it has nothing left to do
+ * it sets agent_idle and calls sched_yield(); ops.enqueue then sees it
+ * runnable but not waking (park_agent) and inserts it nowhere: BPF holds it
+ * ("parked"). A queued-task message sets agent_needed (agent_work_queued);
+ * the next ops.dispatch on any CPU runs the parked thread there
+ * (run_parked_agent), or keeps it on its CPU when it is the task giving the
+ * CPU up (keep_agent_running). No irq_work, no wait queue, no poll: one
+ * context switch in, one out. The agent clears agent_needed before it reads
+ * the ring, and BPF sets it after it published a message, each with a full
+ * barrier in between (Dekker), so a message is never left unseen; the
+ * heartbeat runs a parked agent that has been away for a heartbeat period
+ * anyway, because the kernel's watchdog counts a parked thread as a
+ * runnable task that waits.
+ *
+ * The agent's other threads, and the loop thread when it wakes from a real
+ * sleep (a page fault, a lock), go through SCXX_AGENT_DSQ as before.
+ * Included once, by scxx.bpf.c. */
+#pragma once
+
+#include "channel.bpf.h"
+
+static __always_inline bool is_agent_loop(const struct task_struct *p)
+{
+	return agent_yield && p->pid == READ_ONCE(agent_loop_pid);
+}
+
+/* Wakes a CPU for the parked agent: an idle one in @mask (any CPU the agent
+ * may use will do, the agent is placed where it may run), else the agent's
+ * last CPU is preempted, as the ring wake-up does. */
+static void kick_cpu_for_agent(const struct cpumask *mask)
+{
+	s32 cpu = scx_bpf_pick_idle_cpu(mask, 0);
+
+	if (cpu >= 0)
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	else
+		scx_bpf_kick_cpu(READ_ONCE(agent_last_cpu), SCX_KICK_PREEMPT);
+}
+
+/* A message for the agent was just published (bpf_ringbuf_submit is a full
+ * barrier): make sure the agent runs. Only the first message after the
+ * agent cleared agent_needed pays for the atomic and the kick. Without
+ * @kick (a sync wake-up) the CPU of the waker, about to sleep, runs it; the
+ * tick bounds the wait if the waker runs on (scxx_tick). */
+static void agent_work_queued(struct task_struct *p, bool kick)
+{
+	if (READ_ONCE(agent_needed))
+		return;
+	__sync_lock_test_and_set(&agent_needed, 1);
+	if (kick && READ_ONCE(agent_parked))
+		kick_cpu_for_agent(p->cpus_ptr);
+}
+
+/* ops.enqueue of the loop thread when it did not wake up: it yielded, or its
+ * slice ended, or it was preempted. Hold it; if it did not yield because it
+ * was done, it still has work. */
+static void park_agent(struct task_struct *p, struct task_ctx *tctx)
+{
+	/* Parked is not waiting: its wait is not a scheduling delay. */
+	WRITE_ONCE(tctx->wait_since, 0);
+	if (!READ_ONCE(agent_idle))
+		WRITE_ONCE(agent_needed, 1);
+	__sync_lock_test_and_set(&agent_parked, 1);
+	/* Work that came while the agent was on its way here found it not
+	 * parked yet and kicked nobody. Only an idle CPU: this one is about to
+	 * run what the agent decided, and busy ones pass through dispatch
+	 * within a slice (the tick bounds it). */
+	if (READ_ONCE(agent_needed)) {
+		s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+
+		if (cpu >= 0)
+			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	}
+}
+
+/* ops.dispatch: the CPU is giving up the loop thread (@prev); it keeps it
+ * when there is work for it, without a context switch. */
+static bool keep_agent_running(struct task_struct *prev)
+{
+	if (!prev || !is_agent_loop(prev) || !(prev->scx.flags & SCX_TASK_QUEUED))
+		return false;
+	if (!READ_ONCE(agent_needed) && READ_ONCE(agent_idle))
+		return false;
+	prev->scx.slice = slice_ns;
+	stat_inc(nr_agent_runs);
+	return true;
+}
+
+/* ops.dispatch: runs the parked agent on this CPU when there is work for it
+ * (or elsewhere, if its affinity excludes this CPU). */
+static bool run_parked_agent(s32 cpu)
+{
+	struct task_struct *p;
+
+	if (!agent_yield || !READ_ONCE(agent_needed) || !READ_ONCE(agent_parked))
+		return false;
+	if (!__sync_lock_test_and_set(&agent_parked, 0))
+		return false; /* another CPU took it */
+	p = bpf_task_from_pid(READ_ONCE(agent_loop_pid));
+	if (!p)
+		return false;
+	if (bpf_cpumask_test_cpu(cpu, p->cpus_ptr)) {
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
+	} else {
+		cpu = scx_bpf_pick_any_cpu(p->cpus_ptr, 0);
+		if (cpu < 0) { /* affinity changing: try again at the next dispatch */
+			WRITE_ONCE(agent_parked, 1);
+			bpf_task_release(p);
+			return false;
+		}
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice_ns, 0);
+		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+	}
+	stat_inc(nr_agent_runs);
+	bpf_task_release(p);
+	return true;
+}
+
+/* Heartbeat: a parked agent runs at least once per heartbeat period (the
+ * policy may hold tasks for later, and the watchdog would count a parked
+ * thread as a stalled task after timeout_ms). */
+static void heartbeat_agent(u64 now)
+{
+	struct task_struct *p;
+
+	if (!READ_ONCE(agent_parked) || now - READ_ONCE(agent_loop_ran_at) <= heartbeat_ns)
+		return;
+	__sync_lock_test_and_set(&agent_needed, 1);
+	p = bpf_task_from_pid(READ_ONCE(agent_loop_pid));
+	if (!p)
+		return;
+	kick_cpu_for_agent(p->cpus_ptr);
+	bpf_task_release(p);
+	stat_inc(nr_heartbeat_wakeups);
+}
