@@ -173,10 +173,13 @@ void Machine::noise(int c) {
 }
 
 void Machine::check_idle_while_waiting() {
+  // A task has waited past the bound while a CPU it may use is idle now,
+  // and has been for a tenth of the bound: a CPU that went idle moments
+  // ago may be about to receive it.
   const uint64_t bound = settings_.bounds.idle_while_waiting_ns;
   for (int c = 0; c < nr_cpus(); ++c) {
     const CpuState &cpu = cpus_[static_cast<size_t>(c)];
-    if (cpu.task >= 0 || cpu.agent || now_ - cpu.idle_since <= bound) {
+    if (cpu.task >= 0 || cpu.agent || now_ - cpu.idle_since <= bound / 10) {
       continue;
     }
     for (const SimTask &t : tasks_) {

@@ -9,7 +9,8 @@ uint64_t nearest_rank(const std::vector<uint64_t> &sorted, double pct) {
   if (sorted.empty()) {
     return 0;
   }
-  const double rank = std::ceil(pct / 100.0 * static_cast<double>(sorted.size()));
+  // The epsilon keeps 99.9% of 1000 at rank 999 despite binary fractions.
+  const double rank = std::ceil(pct * static_cast<double>(sorted.size()) / 100.0 - 1e-9);
   const size_t idx = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
   return sorted[std::min(idx, sorted.size() - 1)];
 }

@@ -23,6 +23,9 @@ const std::map<std::string, std::set<std::string>> &kind_keys() {
   return keys;
 }
 
+// What the parent of a fork burst runs before each burst (the fork calls). Estimate.
+constexpr uint64_t kForkCostNs = 50 * kNsecPerUsec;
+
 const std::set<std::string> kCommonKeys = {"name", "class",       "kind",   "count",   "nice",
                                            "cpus", "rt_priority", "policy", "delay_ms"};
 
@@ -178,6 +181,7 @@ public:
       parent.cls = base.cls + ".parent";
       parent.phases = {
           Phase{{Op{.kind = OpKind::kSleep, .ns = us(g, "every_ms", 100) * 1000},
+                 Op{.kind = OpKind::kRun, .ns = kForkCostNs},
                  Op{.kind = OpKind::kFork,
                     .ref = child_index,
                     .count = static_cast<uint32_t>(number(g, "children", 8, 1, 10000))}}}};
