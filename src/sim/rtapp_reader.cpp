@@ -97,7 +97,7 @@ public:
       } else if (task_level && is_task_key(key)) {
         continue;
       } else {
-        event(key, v, path + "." + key, p);
+        event(key, v, std::string(path).append(".").append(key), p);
       }
     }
     if (p.ops.empty()) {
@@ -189,9 +189,10 @@ public:
       }
       for (const auto &[pname, p] : phases.items()) {
         if (!p.is_object()) {
-          fail(path + ".phases." + pname, "a phase is an object of events");
+          fail(std::string(path).append(".phases.").append(pname),
+               "a phase is an object of events");
         }
-        t.phases.push_back(phase(p, path + ".phases." + pname, false));
+        t.phases.push_back(phase(p, std::string(path).append(".phases.").append(pname), false));
       }
     } else {
       Json events = Json::object();

@@ -10,8 +10,9 @@ int Workload::resource(const std::string &name, ResourceKind kind, const std::st
   for (size_t i = 0; i < resources.size(); ++i) {
     if (resources[i].name == name) {
       if (resources[i].kind != kind) {
-        throw WorkloadError(source + ": " + where + ": '" + name +
-                            "' is already used as another kind of resource");
+        std::string what = source;
+        what.append(": ").append(where).append(": '").append(name);
+        throw WorkloadError(what.append("' is already used as another kind of resource"));
       }
       return static_cast<int>(i);
     }

@@ -86,7 +86,9 @@ public:
     for (const auto &kv : g) {
       const std::string key = kv.first.Scalar();
       if (kCommonKeys.count(key) == 0 && keys->second.count(key) == 0) {
-        fail(kv.first, name + ": key '" + key + "' does not apply to kind " + kind);
+        std::string what = name;
+        what.append(": key '").append(key).append("' does not apply to kind ").append(kind);
+        fail(kv.first, what);
       }
     }
     TaskTemplate base;
