@@ -11,7 +11,7 @@ namespace scxx::sim {
 namespace {
 
 constexpr int kLabelWidth = 34;
-constexpr int kColumnWidth = 14;
+constexpr int kColumnWidth = 16;
 
 std::string fixed(double v, int decimals) {
   char buf[48];
@@ -26,7 +26,7 @@ std::string us(uint64_t ns) {
 std::string pad(const std::string &s, int width, bool right) {
   const auto n = static_cast<size_t>(width);
   if (s.size() >= n) {
-    return s + " ";
+    return right ? " " + s : s + " "; // too long: at least one space between columns
   }
   return right ? std::string(n - s.size(), ' ') + s : s + std::string(n - s.size(), ' ');
 }
