@@ -2,6 +2,7 @@
 //   scxx run [options]       attach and schedule
 //   scxx monitor             live statistics of a running scxx
 //   scxx config --explain    every configuration key, its range and meaning
+//   scxx sim --workload F    compare policies on a simulated machine
 #include "config/config.h"
 #include "config/settings_table.h"
 #include "core/error.h"
@@ -9,6 +10,7 @@
 #include "daemon/monitor_command.h"
 #include "daemon/policy_library.h"
 #include "daemon/run_command.h"
+#include "daemon/sim_command.h"
 #include "policy/policy_registry.h"
 
 #include <CLI/CLI.hpp>
@@ -89,6 +91,8 @@ int cli_main(int argc, char **argv) {
   config_cmd->add_option("--policy-lib", policy_libs, lib_help + ", so its options are known")
       ->check(CLI::ExistingFile);
 
+  scxx::SimCommand sim_cmd(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
@@ -112,6 +116,9 @@ int cli_main(int argc, char **argv) {
                 cfg.settings.policy.c_str(), cfg.settings.kernel_mode ? "kernel" : "user",
                 cfg.strategies.size());
     return 0;
+  }
+  if (sim_cmd.chosen()) {
+    return sim_cmd.run();
   }
   if (*monitor_cmd) {
     return scxx::run_monitor(monitor);

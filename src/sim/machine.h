@@ -1,0 +1,205 @@
+// The simulated machine: CPUs that run tasks, tasks that follow their
+// workload program (run, sleep, timers, conditions, barriers, forks), the
+// real-time class above everything, ticks, context switches and background
+// noise. Which fair task runs where is left to a KernelSide: scxx's BPF
+// half with the agent (scxx_kernel.h) or the EEVDF reference (eevdf_model.h).
+// The machine measures every task and checks the invariants.
+#pragma once
+
+#include "policy/cpu_topology.h"
+#include "sim/event_queue.h"
+#include "sim/invariants.h"
+#include "sim/metrics.h"
+#include "sim/rng.h"
+#include "sim/sim_settings.h"
+#include "sim/workload.h"
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace scxx::sim {
+
+enum class TaskState { kBlocked, kRunnable, kRunning, kDead };
+
+struct SimTask {
+  int id = 0; // index in Machine::tasks()
+  int32_t pid = 0;
+  std::string name;
+  const TaskTemplate *tmpl = nullptr;
+  uint64_t weight = 100;
+  bool rt = false;
+  std::vector<bool> allowed; // per CPU
+  uint32_t nr_allowed = 0;
+  TaskState state = TaskState::kBlocked;
+  int cpu = -1;      // running on
+  int last_cpu = -1; // last ran on (the kernel's task CPU)
+  uint64_t runnable_since = 0;
+  bool woke = false; // the current wait began with a wake-up
+  bool starving_noted = false;
+  // What the kernel reports in QueuedTask.
+  uint64_t start_ts = 0, stop_ts = 0, exec_runtime = 0, dsq_vtime = 0, enq_cnt = 0;
+  // Program position.
+  size_t phase = 0, op = 0;
+  int64_t phase_left = 1, loops_left = -1;
+  bool op_entered = false, op_done = false;
+  uint64_t op_left = 0, wall_end = 0;
+  std::map<int, std::pair<uint64_t, uint64_t>> timers; // ref -> (next target, activation start)
+  // Totals.
+  uint64_t cpu_ns = 0, switches = 0, migrations = 0, activations = 0, deadline_misses = 0;
+  uint64_t born_ns = 0;
+  bool forked = false;
+
+  [[nodiscard]] bool may_run_on(int c) const { return allowed[static_cast<size_t>(c)]; }
+  [[nodiscard]] const std::string &cls() const { return tmpl->cls; }
+};
+
+struct Pick {
+  int task = -1;
+  uint64_t slice_ns = 0;
+  uint64_t key = 0; // the order key it was queued with (wake-up preemption compares it)
+};
+
+class Machine;
+
+// The scheduling class of fair tasks: where they wait and which runs next.
+class KernelSide {
+public:
+  KernelSide() = default;
+  KernelSide(const KernelSide &) = delete;
+  KernelSide &operator=(const KernelSide &) = delete;
+  virtual ~KernelSide() = default;
+
+  // Became runnable: woke up, or stopped while still runnable.
+  virtual void enqueue(SimTask &task, bool wakeup) = 0;
+  // `cpu` is free: what runs next. `prev` is the task that just stopped
+  // there while still runnable, if any.
+  virtual std::optional<Pick> pick(int cpu, SimTask *prev) = 0;
+  virtual void running(int /*cpu*/, SimTask & /*task*/) {}
+  virtual void stopped(int /*cpu*/, SimTask & /*task*/, uint64_t /*ran_ns*/, bool /*runnable*/) {}
+  // A tick while `task` runs on `cpu`: true ends its slice.
+  virtual bool tick(int cpu, SimTask &task) = 0;
+  virtual void after_tick() {}
+  virtual void exited(SimTask & /*task*/) {}
+  // Runs the machine until `end_ns` (the scxx side through the agent loop).
+  virtual void run(uint64_t end_ns) = 0;
+  // Named counters for the report ("decisions", "cancelled", ...).
+  [[nodiscard]] virtual std::map<std::string, uint64_t> counters() const { return {}; }
+};
+
+struct CpuState {
+  int task = -1;              // running task
+  int last = -1;              // last occupant, for the context-switch cost
+  bool agent = false;         // the agent runs here
+  bool claimed = false;       // picked as idle by someone who will send it work
+  uint64_t progress_from = 0; // the running task progresses from here (after switch / noise)
+  uint64_t run_start = 0;
+  uint64_t slice_ns = 0;
+  uint64_t key = 0;
+  uint64_t gen = 0; // invalidates the scheduled end of the current run
+  uint64_t idle_since = 0;
+  int prev_runnable = -1;
+  uint64_t busy_ns = 0, overhead_ns = 0;
+};
+
+class Machine {
+public:
+  Machine(const Workload &workload, const CpuTopology &topology, const SimSettings &settings);
+
+  void set_side(KernelSide &side) { side_ = &side; }
+  // Runs to `end_ns` through the side, then closes the books.
+  void run(uint64_t end_ns);
+
+  // ---- for the kernel sides ----
+  [[nodiscard]] uint64_t now() const { return now_; }
+  [[nodiscard]] uint64_t end() const { return end_; }
+  [[nodiscard]] int nr_cpus() const { return static_cast<int>(cpus_.size()); }
+  [[nodiscard]] const CpuTopology &topology() const { return topo_; }
+  [[nodiscard]] const SimSettings &settings() const { return settings_; }
+  std::deque<SimTask> &tasks() { return tasks_; }
+  [[nodiscard]] const CpuState &cpu(int c) const { return cpus_[static_cast<size_t>(c)]; }
+  SimTask *task_by_pid(int32_t pid);
+  void at(uint64_t time, EventQueue::Action action) { events_.at(time, std::move(action)); }
+  // Processes events up to `limit`, or until `stop()` says so.
+  void run_until(uint64_t limit, const std::function<bool()> &stop = {});
+  // Ask `cpu` to pick (idle) or to stop its task and pick (preempt).
+  void kick(int cpu, bool preempt);
+  // scxx_select_cpu's search (bpf/agent_select_cpu.bpf.h): `prev`, an SMT
+  // sibling, the same LLC, any idle CPU. Claims the CPU; -1: none idle.
+  int pick_idle_cpu(const SimTask &task, int prev);
+  // scx_bpf_pick_idle_cpu: a CPU of a wholly idle core first, then any.
+  int any_idle_cpu(const SimTask &task);
+  [[nodiscard]] bool idle(int c) const;
+  // The agent takes a CPU (idle, else preempting `prefer`); -1 when it runs
+  // outside the model. Release gives it back.
+  int agent_acquire(int prefer);
+  void agent_release(int cpu);
+  void charge_agent(int cpu, uint64_t ns);
+
+  // ---- results ----
+  [[nodiscard]] const Invariants &invariants() const { return inv_; }
+  [[nodiscard]] const Metrics &metrics() const { return metrics_; }
+  [[nodiscard]] std::vector<TaskTotals> task_totals() const;
+  [[nodiscard]] uint64_t busy_ns() const;
+  [[nodiscard]] uint64_t overhead_ns() const;
+  [[nodiscard]] uint64_t agent_ns() const { return agent_ns_; }
+
+private:
+  enum class Stop { kExpired, kPreempted, kBlocked, kExited };
+  enum class Step { kRun, kBlock, kExit };
+
+  SimTask &spawn(const TaskTemplate &tmpl, bool forked);
+  void wake(SimTask &t);
+  void enqueue(SimTask &t, bool wakeup);
+  void start(int cpu, const Pick &pick);
+  void stop(int cpu, Stop why);
+  void sync(int cpu);
+  void schedule_end(int cpu);
+  void on_run_end(int cpu, uint64_t gen);
+  Step advance(SimTask &t);
+  bool enter(SimTask &t, Step &out); // true: the op runs or blocks
+  bool next_op(SimTask &t);          // false: the task exits
+  void block_until(SimTask &t, uint64_t time);
+  void pick(int cpu);
+  void flush();
+  void tick();
+  void noise(int cpu);
+  void check_idle_while_waiting();
+  void rt_enqueue(SimTask &t, bool head);
+  int rt_pick(int cpu);
+
+  const Workload &workload_;
+  CpuTopology topo_;
+  SimSettings settings_;
+  KernelSide *side_ = nullptr;
+  EventQueue events_;
+  Rng rng_;
+  uint64_t now_ = 0, end_ = 0;
+  std::vector<CpuState> cpus_;
+  std::deque<SimTask> tasks_; // a deque: forks never move a task
+  std::map<int32_t, int> by_pid_;
+  int32_t next_pid_ = 1000;
+  std::set<int> want_pick_, want_preempt_;
+  std::vector<std::deque<int>> rt_queue_; // per CPU, highest priority first
+  struct Condition {
+    uint64_t pending = 0;
+    std::vector<int> waiters;
+  };
+  std::map<int, Condition> conditions_;
+  struct Barrier {
+    int participants = 0;
+    std::vector<int> waiting;
+  };
+  std::map<int, Barrier> barriers_;
+  Invariants inv_;
+  Metrics metrics_;
+  uint64_t agent_ns_ = 0;
+  bool flushing_ = false;
+};
+
+} // namespace scxx::sim

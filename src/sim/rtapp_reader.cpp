@@ -1,0 +1,255 @@
+#include "sim/rtapp_reader.h"
+
+#include "policy/task.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <cmath>
+
+namespace scxx::sim {
+
+namespace {
+
+using Json = nlohmann::ordered_json; // rt-app events run in file order
+
+constexpr const char *kSupported = "run, runtime, sleep, timer, suspend, resume, barrier";
+
+class Reader {
+public:
+  explicit Reader(Workload &w) : w_(w) {}
+
+  [[noreturn]] void fail(const std::string &path, const std::string &why) const {
+    throw WorkloadError(w_.source + ": " + path + ": " + why);
+  }
+
+  int64_t integer(const Json &v, const std::string &path) const {
+    if (!v.is_number_integer()) {
+      fail(path, "expected an integer, got " + v.dump());
+    }
+    return v.get<int64_t>();
+  }
+
+  // rt-app durations are microseconds.
+  uint64_t usec(const Json &v, const std::string &path) const {
+    const int64_t n = integer(v, path);
+    if (n < 0) {
+      fail(path, "a duration cannot be negative");
+    }
+    return static_cast<uint64_t>(n) * kNsecPerUsec;
+  }
+
+  std::string text(const Json &v, const std::string &path) const {
+    if (!v.is_string()) {
+      fail(path, "expected a string, got " + v.dump());
+    }
+    return v.get<std::string>();
+  }
+
+  void event(const std::string &key, const Json &v, const std::string &path, Phase &phase) {
+    // "run1", "sleep2": rt-app lets a key repeat with a numeric suffix.
+    std::string name = key;
+    while (!name.empty() && std::isdigit(static_cast<unsigned char>(name.back())) != 0) {
+      name.pop_back();
+    }
+    Op op;
+    if (name == "run") {
+      op = Op{.kind = OpKind::kRun, .ns = usec(v, path)};
+    } else if (name == "runtime") {
+      op = Op{.kind = OpKind::kRunWall, .ns = usec(v, path)};
+    } else if (name == "sleep") {
+      op = Op{.kind = OpKind::kSleep, .ns = usec(v, path)};
+    } else if (name == "timer") {
+      if (!v.is_object() || !v.contains("ref") || !v.contains("period")) {
+        fail(path, "a timer is {\"ref\": NAME, \"period\": USEC[, \"mode\": "
+                   "\"absolute\"|\"relative\"]}");
+      }
+      op = Op{.kind = OpKind::kTimer,
+              .ns = usec(v["period"], path + ".period"),
+              .ref = w_.resource(text(v["ref"], path + ".ref"), ResourceKind::kTimer, path)};
+      if (v.contains("mode")) {
+        const std::string mode = text(v["mode"], path + ".mode");
+        if (mode != "absolute" && mode != "relative") {
+          fail(path + ".mode", "unknown timer mode '" + mode + "' (absolute or relative)");
+        }
+        op.relative = mode == "relative";
+      }
+    } else if (name == "suspend" || name == "resume") {
+      op = Op{.kind = name == "suspend" ? OpKind::kSuspend : OpKind::kResume,
+              .ref = w_.resource(text(v, path), ResourceKind::kCondition, path)};
+    } else if (name == "barrier") {
+      op = Op{.kind = OpKind::kBarrier,
+              .ref = w_.resource(text(v, path), ResourceKind::kBarrier, path)};
+    } else {
+      fail(path, "unsupported event '" + key + "' (supported: " + kSupported + ")");
+    }
+    phase.ops.push_back(op);
+  }
+
+  Phase phase(const Json &obj, const std::string &path, bool task_level) {
+    Phase p;
+    for (const auto &[key, v] : obj.items()) {
+      if (key == "loop") {
+        p.loop = integer(v, path + ".loop");
+        if (p.loop == 0 || p.loop < -1) {
+          fail(path + ".loop", "a loop count is positive or -1 (for ever)");
+        }
+      } else if (task_level && is_task_key(key)) {
+        continue;
+      } else {
+        event(key, v, std::string(path).append(".").append(key), p);
+      }
+    }
+    if (p.ops.empty()) {
+      fail(path, "no events");
+    }
+    return p;
+  }
+
+  static bool is_task_key(const std::string &k) {
+    return k == "instance" || k == "priority" || k == "policy" || k == "cpus" || k == "delay" ||
+           k == "phases" || k == "taskgroup";
+  }
+
+  SchedPolicy policy(const std::string &name, const std::string &path) const {
+    if (name == "SCHED_OTHER") {
+      return SchedPolicy::kOther;
+    }
+    if (name == "SCHED_BATCH") {
+      return SchedPolicy::kBatch;
+    }
+    if (name == "SCHED_IDLE") {
+      return SchedPolicy::kIdle;
+    }
+    if (name == "SCHED_FIFO") {
+      return SchedPolicy::kFifo;
+    }
+    if (name == "SCHED_RR") {
+      return SchedPolicy::kRr;
+    }
+    fail(path, "unsupported policy '" + name +
+                   "' (SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, SCHED_RR)");
+  }
+
+  void task(const std::string &name, const Json &obj, SchedPolicy default_policy) {
+    const std::string path = "tasks." + name;
+    if (!obj.is_object()) {
+      fail(path, "a task is an object");
+    }
+    TaskTemplate t;
+    t.name = name;
+    t.cls = name;
+    t.policy = default_policy;
+    t.loop = -1;
+    if (obj.contains("instance")) {
+      t.instances = static_cast<int>(integer(obj["instance"], path + ".instance"));
+      if (t.instances < 1 || t.instances > 10000) {
+        fail(path + ".instance", "instances run 1..10000");
+      }
+    }
+    if (obj.contains("policy")) {
+      t.policy = policy(text(obj["policy"], path + ".policy"), path + ".policy");
+    }
+    if (obj.contains("priority")) {
+      const int64_t prio = integer(obj["priority"], path + ".priority");
+      if (t.policy == SchedPolicy::kFifo || t.policy == SchedPolicy::kRr) {
+        if (prio < 1 || prio > 99) {
+          fail(path + ".priority", "a real-time priority runs 1..99");
+        }
+        t.rt_priority = static_cast<int>(prio);
+      } else {
+        if (prio < -20 || prio > 19) {
+          fail(path + ".priority", "a nice value runs -20..19");
+        }
+        t.nice = static_cast<int>(prio);
+      }
+    }
+    if (obj.contains("cpus")) {
+      const Json &cpus = obj["cpus"];
+      if (!cpus.is_array() || cpus.empty()) {
+        fail(path + ".cpus", "expected a non-empty list of CPU numbers");
+      }
+      for (const Json &c : cpus) {
+        t.cpus.push_back(static_cast<int>(integer(c, path + ".cpus")));
+      }
+    }
+    if (obj.contains("delay")) {
+      t.start_delay_ns = usec(obj["delay"], path + ".delay");
+    }
+    if (obj.contains("loop")) {
+      t.loop = integer(obj["loop"], path + ".loop");
+      if (t.loop == 0 || t.loop < -1) {
+        fail(path + ".loop", "a loop count is positive or -1 (for ever)");
+      }
+    }
+    if (obj.contains("phases")) {
+      const Json &phases = obj["phases"];
+      if (!phases.is_object() || phases.empty()) {
+        fail(path + ".phases", "expected an object of phases");
+      }
+      for (const auto &[pname, p] : phases.items()) {
+        if (!p.is_object()) {
+          fail(std::string(path).append(".phases.").append(pname),
+               "a phase is an object of events");
+        }
+        t.phases.push_back(phase(p, std::string(path).append(".phases.").append(pname), false));
+      }
+    } else {
+      Json events = Json::object();
+      for (const auto &[key, v] : obj.items()) {
+        if (key != "loop") {
+          events[key] = v;
+        }
+      }
+      t.phases.push_back(phase(events, path, true));
+    }
+    w_.templates.push_back(std::move(t));
+  }
+
+  void read(const Json &root) {
+    if (!root.is_object() || !root.contains("tasks") || !root["tasks"].is_object()) {
+      fail("tasks", "an rt-app file is an object with a \"tasks\" object");
+    }
+    SchedPolicy default_policy = SchedPolicy::kOther;
+    if (root.contains("global")) {
+      const Json &g = root["global"];
+      if (g.contains("duration")) {
+        const Json &d = g["duration"];
+        if (!d.is_number()) {
+          fail("global.duration", "expected seconds, got " + d.dump());
+        }
+        const double s = d.get<double>();
+        if (s > 0) {
+          w_.duration_ns = static_cast<uint64_t>(std::llround(s * 1e9));
+        }
+      }
+      if (g.contains("default_policy")) {
+        default_policy =
+            policy(text(g["default_policy"], "global.default_policy"), "global.default_policy");
+      }
+    }
+    for (const auto &[name, obj] : root["tasks"].items()) {
+      task(name, obj, default_policy);
+    }
+  }
+
+private:
+  Workload &w_;
+};
+
+} // namespace
+
+Workload parse_rtapp_json(const std::string &text, const std::string &source) {
+  Workload w;
+  w.source = source;
+  Json root;
+  try {
+    root = Json::parse(text);
+  } catch (const Json::parse_error &e) {
+    throw WorkloadError(source + ": not valid JSON: " + e.what());
+  }
+  Reader(w).read(root);
+  return w;
+}
+
+} // namespace scxx::sim

@@ -1,0 +1,78 @@
+// Every knob of the simulated machine, each with its default and where the
+// default comes from (docs/SIMULATOR.md has the same table). Defaults that
+// scxx itself defines are taken from its own headers, so they cannot drift.
+#pragma once
+
+#include "core/scheduler_options.h"
+#include "policy/policy_config.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace scxx::sim {
+
+struct MachineShape {
+  int cpus = 4;
+  int smt = 1;          // hardware threads per core
+  int cpus_per_llc = 0; // 0: one last-level cache for all CPUs
+};
+
+// The costs the simulator charges. Estimates until scripts/calibrate.sh
+// measures them in the VM (see docs/SIMULATOR.md).
+struct CostModel {
+  // A sleeping agent's wake-up: ring notification (an irq_work, about 6 us
+  // on the host, bench/channel_bench) plus a thread wake-up. Estimate.
+  uint64_t agent_wakeup_ns = 20 * kNsecPerUsec;
+  // Fixed cost of one agent loop iteration (clock read, ring reads). Estimate.
+  uint64_t agent_step_ns = 2 * kNsecPerUsec;
+  // Per queued message handed to the policy and per decision sent. Estimate.
+  uint64_t agent_per_task_ns = 500;
+  // A context switch: the CPU is busy, nobody progresses. Estimate.
+  uint64_t context_switch_ns = 2 * kNsecPerUsec;
+  // The scheduler tick: CONFIG_HZ=250 in Debian's kernels (fact).
+  uint64_t tick_ns = 4 * kNsecPerMsec;
+  // Background noise: interrupts and kernel threads steal noise_ns from a
+  // CPU on average every noise_interval_ns (exponential gaps). Estimate.
+  uint64_t noise_interval_ns = 10 * kNsecPerMsec;
+  uint64_t noise_ns = 20 * kNsecPerUsec;
+  // The agent runs on one of the simulated CPUs (as on a real machine);
+  // false gives it a CPU of its own outside the model.
+  bool agent_on_cpu = true;
+};
+
+// The kernel side of scxx as bpf/scxx.bpf.c configures it (SchedulerOptions
+// defaults) plus its ring sizes (bpf/intf.h).
+struct ScxxKernelSettings {
+  uint64_t slice_ns = SchedulerOptions{}.slice_ns;
+  uint64_t slice_min_ns = SchedulerOptions{}.slice_min_ns;
+  uint64_t heartbeat_ns = SchedulerOptions{}.heartbeat_ns;
+  uint64_t starvation_ns = SchedulerOptions{}.starvation_ns;
+  uint64_t max_run_ns = SchedulerOptions{}.max_run_ns;
+  bool builtin_idle = SchedulerOptions{}.builtin_idle;
+  size_t ring_entries = 4096;  // SCXX_RING_ENTRIES, each of the two rings
+  size_t dispatch_batch = 512; // SCXX_DISPATCH_BATCH, decisions per ops.dispatch
+};
+
+// Bounds the invariants hold every run to.
+struct InvariantBounds {
+  // A CPU may stay idle this long while a task that may use it is runnable:
+  // the agent's wake-up, a step and a drain take far less; a policy that
+  // holds tasks back or parks them on a busy CPU's queue takes more.
+  uint64_t idle_while_waiting_ns = 10 * kNsecPerMsec;
+  // Longest runnable-to-running wait: the starvation guard (250 ms), its
+  // scan period (the 100 ms heartbeat) and a slice of slack.
+  uint64_t starvation_ns = 500 * kNsecPerMsec;
+};
+
+struct SimSettings {
+  MachineShape shape;
+  CostModel costs;
+  ScxxKernelSettings kernel;
+  InvariantBounds bounds;
+  PolicyConfig policy_config;
+  uint64_t duration_ns = 5000 * kNsecPerMsec; // when the workload gives none
+  uint64_t seed = 1;
+};
+
+} // namespace scxx::sim
