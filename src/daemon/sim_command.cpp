@@ -128,9 +128,11 @@ SimCommand::SimCommand(CLI::App &app)
   cmd_->add_option("--noise-us", noise_us_, "length of one background interruption")
       ->capture_default_str()
       ->group(costs);
-  cmd_->add_flag("--builtin-idle", builtin_idle_,
-                 "waking tasks that find an idle CPU skip the agent (as `scxx run "
-                 "--builtin-idle`)")
+  cmd_->add_option("--fast-path", fast_path_,
+                   "waking tasks that find an idle CPU skip the agent while it holds nothing "
+                   "(as `scxx run --fast-path`): policy (as the policy declares), on, off")
+      ->check(CLI::IsMember(fast_path_names()))
+      ->capture_default_str()
       ->group(costs);
   const std::string bounds = "Invariant bounds";
   cmd_->add_option("--idle-bound-ms", idle_bound_ms_,
@@ -155,7 +157,7 @@ int SimCommand::run() {
   }
   s.kernel.slice_ns = s.policy_config.slice_ns;
   s.kernel.slice_min_ns = s.policy_config.slice_min_ns;
-  s.kernel.builtin_idle = builtin_idle_;
+  s.kernel.fast_path = fast_path_;
   s.costs.agent_wakeup_ns = ns_of_us(agent_wakeup_us_);
   s.costs.agent_step_ns = ns_of_us(agent_step_us_);
   s.costs.agent_per_task_ns = ns_of_us(agent_per_task_us_);

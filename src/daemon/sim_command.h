@@ -34,7 +34,7 @@ private:
   double context_switch_us_ = 0, tick_us_ = 0, noise_interval_us_ = 0, noise_us_ = 0;
   double idle_bound_ms_ = 0, starvation_bound_ms_ = 0;
   bool agent_off_cpu_ = false;
-  bool builtin_idle_ = false;
+  std::string fast_path_ = "policy";
   bool fail_on_violation_ = false;
   sim::SimSettings settings_;
 };

@@ -10,6 +10,7 @@ namespace scxx::sim {
 
 ScxxKernel::ScxxKernel(Machine &machine, Policy &policy, PolicyContext &context)
     : m_(machine), policy_(policy), context_(context), ks_(machine.settings().kernel),
+      fast_path_(ks_.fast_path == "on" || (ks_.fast_path == "policy" && policy.allows_fast_path())),
       costs_(machine.settings().costs), cpu_dsq_(static_cast<size_t>(machine.nr_cpus())),
       local_(static_cast<size_t>(machine.nr_cpus())) {}
 
@@ -162,8 +163,9 @@ void ScxxKernel::heartbeat() {
 
 void ScxxKernel::enqueue(SimTask &t, bool wakeup) {
   TaskCtx &c = ctx(t);
-  if (wakeup && ks_.builtin_idle) {
-    // --builtin-idle: a waking task that finds an idle CPU runs there at once.
+  if (wakeup && fast_path_ && !agent_has_work() && shared_.empty()) {
+    // The fast path: a waking task that finds an idle CPU runs there at
+    // once, while the agent holds nothing and the shared DSQ is empty.
     const int cpu = m_.pick_idle_cpu(t, t.last_cpu >= 0 ? t.last_cpu : 0);
     if (cpu >= 0) {
       local_[static_cast<size_t>(cpu)].push_back(

@@ -13,7 +13,7 @@
 // key margin, the previous task going on for slice_min when nothing else
 // is there, the tick (slice end, pending decisions, overdue agent, the
 // max-run watchdog), the heartbeat (starvation guard, waking the agent)
-// and --builtin-idle. Not modelled: strategies (urgent priorities) and
+// and the fast path. Not modelled: strategies (urgent priorities) and
 // kernel mode.
 #pragma once
 
@@ -82,6 +82,7 @@ private:
   Policy &policy_;
   PolicyContext &context_;
   const ScxxKernelSettings ks_;
+  const bool fast_path_;
   const CostModel costs_;
   std::vector<TaskCtx> ctx_;
   std::deque<QueuedTask> queued_;

@@ -49,7 +49,9 @@ struct ScxxKernelSettings {
   uint64_t heartbeat_ns = SchedulerOptions{}.heartbeat_ns;
   uint64_t starvation_ns = SchedulerOptions{}.starvation_ns;
   uint64_t max_run_ns = SchedulerOptions{}.max_run_ns;
-  bool builtin_idle = SchedulerOptions{}.builtin_idle;
+  // The fast path (scheduler.fast_path): "policy" (as the policy declares,
+  // Policy::allows_fast_path), "on" or "off".
+  std::string fast_path = "policy";
   size_t ring_entries = 4096;  // SCXX_RING_ENTRIES, each of the two rings
   size_t dispatch_batch = 512; // SCXX_DISPATCH_BATCH, decisions per ops.dispatch
 };

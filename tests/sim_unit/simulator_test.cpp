@@ -130,6 +130,8 @@ class SwallowsOnePid final : public Policy {
 public:
   explicit SwallowsOnePid(int32_t victim) : victim_(victim) {}
   [[nodiscard]] std::string_view name() const override { return "swallows-one-pid"; }
+  // It must see the victim to swallow it.
+  [[nodiscard]] bool allows_fast_path() const override { return false; }
   void on_queued(const QueuedTask &t) override {
     if (t.pid == victim_) {
       ++held_;
@@ -158,6 +160,8 @@ private:
 class EverythingOnCpu0 final : public Policy {
 public:
   [[nodiscard]] std::string_view name() const override { return "everything-on-cpu0"; }
+  // It places every task itself: no idle CPU is taken behind its back.
+  [[nodiscard]] bool allows_fast_path() const override { return false; }
   void on_queued(const QueuedTask &t) override {
     q_.push_back(Decision{.pid = t.pid, .cpu = 0, .enq_cnt = t.enq_cnt});
   }
