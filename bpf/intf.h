@@ -215,9 +215,22 @@ struct scxx_wait_record {
 #define SCXX_PRIO_MAX 20
 #define SCXX_MAX_BOOSTED_TASKS 65536
 
-/* Value of the "task_boosts" hash map, keyed by pid (thread id). */
+/* Value of the "task_boosts" hash map, keyed by pid (thread id). A pid is
+ * reused once its thread exits, so an entry also names the thread by its
+ * start time as /proc/<pid>/task/<tid>/stat gives it (field 22: clock ticks
+ * since boot, from task_struct.start_boottime); BPF applies the entry only
+ * to the task that started then (lookup_boost in scxx_state.bpf.h). */
 struct scxx_task_boost {
 	u32 priority; /* 0..SCXX_PRIO_MAX */
 	u32 pad;
-	u64 slice_ns; /* 0: the policy's slice */
+	u64 slice_ns;    /* 0: the policy's slice */
+	u64 start_ticks; /* the thread's start, in USER_HZ ticks since boot */
+};
+
+/* Argument of the SYSCALL program scxx_test_boost (boost_test.bpf.h). */
+struct scxx_boost_test_arg {
+	s32 pid;      /* thread to look up */
+	u32 found;    /* out: 1 when the boost applies to it */
+	u32 priority; /* out: its priority */
+	u32 pad;
 };

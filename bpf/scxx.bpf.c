@@ -49,7 +49,10 @@
  *    exit code with SCX_ECODE_ACT_RESTART (CPU hotplug) makes the agent
  *    reload the scheduler.
  * 7. Priority strategies (bpf/intf.h) reach BPF through the task_boosts map
- *    (pid -> priority, slice), written by the agent. Urgent priorities
+ *    (pid -> priority, slice, start time), written by the agent. An entry
+ *    applies only to the task whose start time (ticks since boot, as in
+ *    /proc) it carries: a pid reused by a new thread gets no boost before
+ *    the agent's next scan replaces or deletes the entry. Urgent priorities
  *    (11..20) are placed here in both modes (placement.bpf.h): straight
  *    onto a CPU's local DSQ, at its head or preempting. Priorities 1..10
  *    slow the task's virtual time; the queued message carries them to the
@@ -92,7 +95,8 @@
  *   kernel_mode.bpf.h       the deadline policy decided in BPF (8)
  *   agent_select_cpu.bpf.h  the select_cpu SYSCALL program (4)
  *   channel_test.bpf.h      the channel self-test SYSCALL programs
- * The last two are included at the end: SYSCALL programs defined before
+ *   boost_test.bpf.h        a strategy boost lookup for tests (7)
+ * The last three are included at the end: SYSCALL programs defined before
  * the callbacks would reorder the skeleton's programs.
  */
 #include "common.bpf.h"
@@ -483,3 +487,4 @@ struct sched_ext_ops scxx_ops = {
  * agent_select_cpu.bpf.h). */
 #include "agent_select_cpu.bpf.h"
 #include "channel_test.bpf.h"
+#include "boost_test.bpf.h"

@@ -50,6 +50,9 @@ const volatile u64 starvation_ns;
  * forced notification wakes it (agent_sleeping); true, it yields its CPU
  * and BPF runs it again when tasks are queued (agent_wakeup.bpf.h). */
 const volatile bool agent_yield;
+/* Nanoseconds per USER_HZ clock tick, the unit of start times in /proc and
+ * in struct scxx_task_boost. */
+const volatile u64 clock_tick_ns;
 
 /* ---- statistics (bpf/intf.h, SCXX_STATS) ------------------------------- */
 /* Values BPF reads back or the agent writes: one global each. */
@@ -235,11 +238,18 @@ static bool kick_for(struct task_struct *p, s32 fallback, u64 flags)
 	return false;
 }
 
+/* The boost the agent wrote for this very thread. An entry written for an
+ * earlier thread with the same pid (it exited, the pid was reused before the
+ * agent's next scan) has another start time and is ignored. /proc rounds
+ * start_boottime down to ticks the same way (nsec_to_clock_t). */
 static __always_inline const struct scxx_task_boost *lookup_boost(const struct task_struct *p)
 {
 	s32 pid = p->pid;
+	const struct scxx_task_boost *b = bpf_map_lookup_elem(&task_boosts, &pid);
 
-	return bpf_map_lookup_elem(&task_boosts, &pid);
+	if (b && p->start_boottime / clock_tick_ns != b->start_ticks)
+		return NULL;
+	return b;
 }
 
 /* Share of its run time a task is charged: 100 - 5 * priority for 1..10. */

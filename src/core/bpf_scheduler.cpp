@@ -70,6 +70,11 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
   ro->stall_abort = options.stall_abort;
   ro->starvation_ns = options.starvation_ns;
   ro->agent_yield = options.agent_yield;
+  // USER_HZ (100 wherever sched_ext runs) divides a second exactly, as
+  // /proc's own conversion assumes.
+  const long ticks_per_s = sysconf(_SC_CLK_TCK);
+  ro->clock_tick_ns =
+      1000 * kNsecPerMsec / static_cast<uint64_t>(ticks_per_s > 0 ? ticks_per_s : 100);
   const CpuTopology topo = read_cpu_topology();
   for (size_t cpu = 0; cpu < topo.core_id.size() && cpu < SCXX_MAX_CPUS; ++cpu) {
     ro->cpu_core_id[cpu] = topo.core_id[cpu];
@@ -310,6 +315,15 @@ int64_t BpfScheduler::test_drain(uint32_t limit) {
   return rc < 0 ? rc : static_cast<int64_t>(arg.result);
 }
 
+std::optional<uint32_t> BpfScheduler::test_lookup_boost(int32_t pid) {
+  scxx_boost_test_arg arg{pid, 0, 0, 0};
+  const int rc = run_syscall_prog(bpf_program__fd(skel_->progs.scxx_test_boost), &arg, sizeof(arg));
+  if (rc < 0) {
+    throw Error(errno_message("looking up the boost of pid " + std::to_string(pid), -rc));
+  }
+  return arg.found != 0 ? std::optional<uint32_t>(arg.priority) : std::nullopt;
+}
+
 bool BpfScheduler::test_submit_raw(const void *data, uint32_t size) {
   void *slot = user_ring_buffer__reserve(dispatched_, size);
   if (slot == nullptr) {
@@ -320,18 +334,21 @@ bool BpfScheduler::test_submit_raw(const void *data, uint32_t size) {
   return true;
 }
 
-void BpfScheduler::set_boost(int32_t pid, uint32_t priority, uint64_t slice_ns) {
-  const scxx_task_boost boost{priority, 0, slice_ns};
+int BpfScheduler::set_boost(int32_t pid, uint32_t priority, uint64_t slice_ns,
+                            uint64_t start_ticks) {
+  const scxx_task_boost boost{priority, 0, slice_ns, start_ticks};
   if (bpf_map__update_elem(skel_->maps.task_boosts, &pid, sizeof(pid), &boost, sizeof(boost),
                            BPF_ANY) != 0) {
-    throw Error(errno_message("updating the priority of pid " + std::to_string(pid), errno));
+    return errno;
   }
+  return 0;
 }
 
-void BpfScheduler::clear_boost(int32_t pid) {
+int BpfScheduler::clear_boost(int32_t pid) {
   if (bpf_map__delete_elem(skel_->maps.task_boosts, &pid, sizeof(pid), 0) != 0 && errno != ENOENT) {
-    throw Error(errno_message("clearing the priority of pid " + std::to_string(pid), errno));
+    return errno;
   }
+  return 0;
 }
 
 SchedulerStats BpfScheduler::stats() const {

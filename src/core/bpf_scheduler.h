@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -42,10 +43,12 @@ public:
   // program; the CPU is kicked. Returns the CPU or a negative errno.
   int select_cpu(int32_t pid, int32_t prev_cpu, uint64_t flags = 0);
 
-  // Strategy priorities, keyed by thread id (see bpf/intf.h). Throws on a
-  // map error other than a missing entry on removal.
-  void set_boost(int32_t pid, uint32_t priority, uint64_t slice_ns);
-  void clear_boost(int32_t pid);
+  // Strategy priorities, keyed by thread id, for the thread that started at
+  // `start_ticks` (see bpf/intf.h). Return 0 or the errno of the failed map
+  // write (E2BIG: the map is full); removing a missing entry succeeds.
+  [[nodiscard]] int set_boost(int32_t pid, uint32_t priority, uint64_t slice_ns,
+                              uint64_t start_ticks);
+  [[nodiscard]] int clear_boost(int32_t pid);
 
   [[nodiscard]] SchedulerStats stats() const;
   [[nodiscard]] scxx_exit_info exit_info() const;
@@ -59,6 +62,10 @@ public:
   // the notification itself is then left out).
   int64_t test_produce(uint32_t count, int32_t pid_base, bool wake_consumer = true);
   int64_t test_drain(uint32_t limit);
+  // The priority BPF applies to a thread's boost (boost_test.bpf.h), nullopt
+  // when none applies to it: no entry, or one for an earlier thread with
+  // the same id. Throws when the program fails (no such thread).
+  [[nodiscard]] std::optional<uint32_t> test_lookup_boost(int32_t pid);
   // Raw access for tests: a user ring buffer sample of any size.
   bool test_submit_raw(const void *data, uint32_t size);
   [[nodiscard]] scxx_sched *skeleton() const { return skel_; }

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <cstdio>
 #include <stop_token>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace scxx {
 
@@ -51,11 +54,46 @@ namespace {
 // A scan of a few thousand threads takes milliseconds; twice a second
 // picks up a new matching process within half a second.
 constexpr auto kStrategyScanPeriod = std::chrono::milliseconds(500);
+
+// The scheduler's task_boosts map, written by the tracker.
+class SchedulerBoosts final : public BoostSink {
+public:
+  explicit SchedulerBoosts(BpfScheduler &sched) : sched_(sched) {}
+  int upsert(const ResolvedBoost &b) override {
+    return sched_.set_boost(b.pid, b.priority, b.slice_ns, b.start_ticks);
+  }
+  int remove(int32_t pid) override { return sched_.clear_boost(pid); }
+
+private:
+  BpfScheduler &sched_;
+};
+
+// Prints what a round changed, and its problems when they differ from the
+// last round's: one that persists is reported once, not twice a second.
+void report(const BoostRound &round, std::vector<std::string> &last_problems) {
+  if (round.changed()) {
+    std::printf("[scxx] strategies: %zu threads boosted (+%zu -%zu)\n", round.held, round.upserted,
+                round.removed);
+    std::fflush(stdout);
+  }
+  std::vector<std::string> problems = boost_problems(round);
+  if (problems == last_problems) {
+    return;
+  }
+  for (const std::string &line : problems) {
+    std::fprintf(stderr, "[scxx] strategies: %s\n", line.c_str());
+  }
+  if (problems.empty()) {
+    std::fprintf(stderr, "[scxx] strategies: every matching thread is boosted again\n");
+  }
+  last_problems = std::move(problems);
+}
 } // namespace
 
 std::jthread start_strategy_applier(LiveSession &live, std::vector<StrategyRule> rules) {
   return std::jthread([&live, rules = std::move(rules)](const std::stop_token &token) {
     BoostTracker tracker(StrategyEngine(rules), ProcScanner("/proc"));
+    std::vector<std::string> last_problems;
     std::unique_lock lock(live.mutex);
     while (!token.stop_requested() && !live.stop.load()) {
       if (live.sched != nullptr) {
@@ -64,21 +102,12 @@ std::jthread start_strategy_applier(LiveSession &live, std::vector<StrategyRule>
           live.reloaded = false;
         }
         try {
-          const BoostDiff diff = tracker.refresh();
-          for (const auto &b : diff.upserts) {
-            live.sched->set_boost(b.pid, b.priority, b.slice_ns);
-          }
-          for (const int32_t pid : diff.removals) {
-            live.sched->clear_boost(pid);
-          }
-          if (!diff.empty()) {
-            std::printf("[scxx] strategies: %zu threads boosted (+%zu -%zu)\n",
-                        tracker.current().size(), diff.upserts.size(), diff.removals.size());
-            std::fflush(stdout);
-          }
+          SchedulerBoosts boosts(*live.sched);
+          report(tracker.refresh(boosts), last_problems);
         } catch (const std::exception &e) {
+          // Thrown before any map write (a scan, out of memory): the
+          // tracker still knows what the map holds.
           std::fprintf(stderr, "[scxx] strategies: %s (retrying)\n", e.what());
-          tracker.reset();
         }
       }
       live.wake.wait_for(lock, token, kStrategyScanPeriod, [&] {

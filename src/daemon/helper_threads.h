@@ -4,7 +4,7 @@
 #pragma once
 
 #include "daemon/live_session.h"
-#include "strategy/strategy.h"
+#include "strategy/boost_tracker.h"
 
 #include <signal.h>
 
@@ -21,7 +21,8 @@ std::jthread start_signal_waiter(LiveSession &live, const sigset_t &signals);
 std::jthread start_stats_printer(LiveSession &live, double interval_s);
 
 // Twice a second: resolves the strategy rules against /proc and pushes
-// what changed into the scheduler's task_boosts map.
+// what changed into the scheduler's task_boosts map; reports a failed write
+// or more matches than the map holds (BoostTracker).
 std::jthread start_strategy_applier(LiveSession &live, std::vector<StrategyRule> rules);
 
 // Requests the session's stop after `seconds`.

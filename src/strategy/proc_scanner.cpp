@@ -119,6 +119,29 @@ std::string cgroup_v2_path(const std::string &content) {
   return {};
 }
 
+// Command name and start time (field 22, clock ticks since boot) of a
+// /proc/<pid>/stat line. The name is field 2 in parentheses and may hold
+// spaces and ')' itself, so the fields after it start at the last ')'.
+bool parse_stat(std::string_view line, std::string_view &comm, uint64_t &start_ticks) {
+  const size_t open = line.find('(');
+  const size_t close = line.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
+    return false;
+  }
+  comm = line.substr(open + 1, close - open - 1);
+  // Field 3 (state) follows ") "; field 22 is the 20th after the name.
+  size_t pos = close + 1;
+  for (int field = 3; field < 22; ++field) {
+    pos = line.find(' ', pos + 1);
+    if (pos == std::string_view::npos) {
+      return false;
+    }
+  }
+  const char *first = line.data() + pos + 1;
+  const auto [ptr, ec] = std::from_chars(first, line.data() + line.size(), start_ticks);
+  return ec == std::errc() && ptr != first;
+}
+
 } // namespace
 
 ProcScanner::ProcScanner(std::string proc_root) : root_(std::move(proc_root)) {}
@@ -177,6 +200,22 @@ void ProcScanner::scan(std::vector<ThreadInfo> &out, const ScanOptions &options)
       out.push_back(std::move(t));
     }
   }
+}
+
+bool ProcScanner::read_start(ThreadInfo &thread) const {
+  const std::string path =
+      root_ + "/" + std::to_string(thread.tgid) + "/task/" + std::to_string(thread.pid) + "/stat";
+  std::string content;
+  std::string_view comm;
+  uint64_t start = 0;
+  if (!read_file_at(AT_FDCWD, path.c_str(), content) || !parse_stat(content, comm, start)) {
+    return false;
+  }
+  if (!thread.comm.empty() && comm != thread.comm) {
+    return false;
+  }
+  thread.start_ticks = start;
+  return true;
 }
 
 } // namespace scxx

@@ -153,17 +153,23 @@ std::vector<ResolvedBoost> StrategyEngine::resolve(const std::vector<ThreadInfo>
   }
   for (const ThreadInfo &t : threads) {
     if (auto index = match(t)) {
-      const StrategyRule &rule = rules_[*index];
-      out.push_back({t.pid, rule.priority, rule.slice_ns});
+      out.push_back(boost_for(t, *index));
     }
   }
-  std::sort(out.begin(), out.end(), pid_less);
-  // A thread listed twice (a racy scan) keeps one entry.
-  out.erase(
-      std::unique(out.begin(), out.end(),
-                  [](const ResolvedBoost &a, const ResolvedBoost &b) { return a.pid == b.pid; }),
-      out.end());
+  sort_unique(out);
   return out;
+}
+
+ResolvedBoost StrategyEngine::boost_for(const ThreadInfo &thread, size_t rule) const {
+  return {thread.pid, rules_[rule].priority, rules_[rule].slice_ns, thread.start_ticks};
+}
+
+void StrategyEngine::sort_unique(std::vector<ResolvedBoost> &boosts) {
+  std::sort(boosts.begin(), boosts.end(), pid_less);
+  boosts.erase(
+      std::unique(boosts.begin(), boosts.end(),
+                  [](const ResolvedBoost &a, const ResolvedBoost &b) { return a.pid == b.pid; }),
+      boosts.end());
 }
 
 BoostDiff StrategyEngine::diff(const std::vector<ResolvedBoost> &old,
@@ -188,20 +194,6 @@ BoostDiff StrategyEngine::diff(const std::vector<ResolvedBoost> &old,
       ++j;
     }
   }
-  return d;
-}
-
-BoostTracker::BoostTracker(StrategyEngine engine, ProcScanner scanner)
-    : engine_(std::move(engine)), scanner_(std::move(scanner)) {}
-
-BoostDiff BoostTracker::refresh() {
-  std::vector<ResolvedBoost> now;
-  if (!engine_.empty()) {
-    scanner_.scan(threads_, ScanOptions{engine_.needs_comm(), engine_.needs_cgroup()});
-    now = engine_.resolve(threads_);
-  }
-  BoostDiff d = StrategyEngine::diff(current_, now);
-  current_ = std::move(now);
   return d;
 }
 

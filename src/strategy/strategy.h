@@ -2,7 +2,8 @@
 // command name or cgroup) and give them a priority on the one scale of
 // bpf/intf.h ("Priority strategies"), optionally with their own time slice.
 // The daemon scans /proc twice a second, resolves the rules and pushes what
-// changed into the BPF "task_boosts" map keyed by thread id.
+// changed into the BPF "task_boosts" map keyed by thread id (BoostTracker,
+// boost_tracker.h).
 //
 // No libbpf here: everything works on plain values so it can be unit tested
 // against a fake /proc tree.
@@ -22,8 +23,8 @@ namespace scxx {
 
 inline constexpr uint32_t kStrategyPrioNone = SCXX_PRIO_NONE;
 inline constexpr uint32_t kStrategyPrioMax = SCXX_PRIO_MAX;
-// Most entries the kernel side holds; resolve() may return more, the caller
-// then sees failed map updates for the excess.
+// Most entries the kernel side holds; resolve() may return more, BoostTracker
+// then writes the highest priorities and reports the rest.
 inline constexpr size_t kMaxBoostedTasks = SCXX_MAX_BOOSTED_TASKS;
 // A strategy's own slice, when given, lies in this range.
 inline constexpr uint64_t kStrategySliceMinNs = 50ULL * 1000;
@@ -56,10 +57,11 @@ public:
 
 // What a scan knows about one thread.
 struct ThreadInfo {
-  int32_t pid = 0;    // thread id
-  int32_t tgid = 0;   // process id
-  std::string comm;   // without the trailing newline
-  std::string cgroup; // cgroup v2 path ("/system.slice/x.service"), "" if unknown
+  int32_t pid = 0;          // thread id
+  int32_t tgid = 0;         // process id
+  std::string comm;         // without the trailing newline
+  std::string cgroup;       // cgroup v2 path ("/system.slice/x.service"), "" if unknown
+  uint64_t start_ticks = 0; // start, clock ticks since boot (ProcScanner::read_start)
 };
 
 // One entry of the task_boosts map.
@@ -67,6 +69,7 @@ struct ResolvedBoost {
   int32_t pid = 0; // thread id
   uint32_t priority = 0;
   uint64_t slice_ns = 0;
+  uint64_t start_ticks = 0; // which thread with that id (bpf/intf.h)
 
   friend bool operator==(const ResolvedBoost &, const ResolvedBoost &) = default;
 };
@@ -110,6 +113,11 @@ public:
 
   // One entry per matching thread, ascending by pid.
   [[nodiscard]] std::vector<ResolvedBoost> resolve(const std::vector<ThreadInfo> &threads) const;
+  // The entry for a thread that rules()[rule] decides.
+  [[nodiscard]] ResolvedBoost boost_for(const ThreadInfo &thread, size_t rule) const;
+  // Sorts by pid and keeps one entry per pid (a thread listed twice by a
+  // racy scan).
+  static void sort_unique(std::vector<ResolvedBoost> &boosts);
 
   // The changes that turn the map holding `old` into one holding `now`.
   // Inputs need not be sorted; a pid appearing twice keeps its last entry.
@@ -144,30 +152,14 @@ public:
   [[nodiscard]] std::vector<ThreadInfo> scan(const ScanOptions &options = {}) const;
   // Same, reusing `out`'s storage (it is cleared first).
   void scan(std::vector<ThreadInfo> &out, const ScanOptions &options = {}) const;
+  // Reads the thread's start time into thread.start_ticks (a scan leaves it
+  // 0: only matching threads need it). False when the thread is gone, or
+  // its id now belongs to a thread with another command name than the scan
+  // saw (the id was reused in between).
+  bool read_start(ThreadInfo &thread) const;
 
 private:
   std::string root_;
-};
-
-// Scan, resolve and diff against what the previous refresh() returned: what
-// the daemon calls twice a second. The first call upserts every match.
-class BoostTracker {
-public:
-  BoostTracker(StrategyEngine engine, ProcScanner scanner);
-
-  BoostDiff refresh();
-  // The entries the map holds once the last diff has been applied.
-  [[nodiscard]] const std::vector<ResolvedBoost> &current() const { return current_; }
-  [[nodiscard]] const StrategyEngine &engine() const { return engine_; }
-  // Forget the applied state, e.g. after the BPF map was recreated: the next
-  // refresh() upserts every match again.
-  void reset() { current_.clear(); }
-
-private:
-  StrategyEngine engine_;
-  ProcScanner scanner_;
-  std::vector<ThreadInfo> threads_; // reused between scans
-  std::vector<ResolvedBoost> current_;
 };
 
 } // namespace scxx

@@ -1,5 +1,5 @@
+#include "fake_proc.h"
 #include "strategy/strategy.h"
-#include "temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -12,14 +12,8 @@
 namespace scxx {
 namespace {
 
+using test::add_thread;
 using test::TempDir;
-
-void add_thread(const TempDir &dir, int tgid, int tid, const std::string &comm,
-                const std::string &cgroup_file) {
-  std::string base = std::to_string(tgid) + "/task/" + std::to_string(tid) + "/";
-  dir.write(base + "comm", comm + "\n");
-  dir.write(base + "cgroup", cgroup_file);
-}
 
 // A small /proc: three live processes, some vanishing ones, some noise.
 void build_tree(const TempDir &dir) {
@@ -109,33 +103,28 @@ TEST(ProcScanner, ScanFeedsTheEngine) {
                         {100, 15, 5000000}, {101, 15, 5000000}, {200, 4, 0}, {207, 4, 0}}));
 }
 
-TEST(BoostTracker, PicksUpNewAndExitedThreads) {
+TEST(ProcScanner, ReadsTheStartTimeOfAThread) {
   TempDir dir;
-  build_tree(dir);
-  StrategyRule web;
-  web.comm_regex = "^nginx";
-  web.priority = 11;
-  BoostTracker tracker(StrategyEngine({web}), ProcScanner(dir.path().string()));
+  // A name with spaces and parentheses: the fields follow the last ')'.
+  add_thread(dir, 300, 301, "a) (b c", "0::/\n", 123456789);
+  ProcScanner scanner(dir.path().string());
+  auto threads = scanner.scan();
+  ASSERT_EQ(threads.size(), 1U);
+  ASSERT_TRUE(scanner.read_start(threads[0]));
+  EXPECT_EQ(threads[0].start_ticks, 123456789U);
 
-  BoostDiff first = tracker.refresh();
-  EXPECT_EQ(first.upserts, (std::vector<ResolvedBoost>{{100, 11, 0}, {101, 11, 0}}));
-  EXPECT_TRUE(first.removals.empty());
-  EXPECT_TRUE(tracker.refresh().empty());
+  // The name the scan saw no longer fits: the id belongs to another thread.
+  ThreadInfo renamed = threads[0];
+  renamed.comm = "other";
+  EXPECT_FALSE(scanner.read_start(renamed));
+  // Without a name from the scan (no comm rule) the id is taken as it is.
+  renamed.comm.clear();
+  EXPECT_TRUE(scanner.read_start(renamed));
 
-  add_thread(dir, 700, 700, "nginx", "0::/x\n");
-  std::filesystem::remove_all(dir.path() / "100" / "task" / "101");
-  BoostDiff next = tracker.refresh();
-  EXPECT_EQ(next.upserts, (std::vector<ResolvedBoost>{{700, 11, 0}}));
-  EXPECT_EQ(next.removals, (std::vector<int32_t>{101}));
-  EXPECT_EQ(tracker.current(), (std::vector<ResolvedBoost>{{100, 11, 0}, {700, 11, 0}}));
-
-  tracker.reset();
-  EXPECT_EQ(tracker.refresh().upserts.size(), 2U);
-}
-
-TEST(BoostTracker, NoRulesNoScan) {
-  BoostTracker tracker(StrategyEngine(), ProcScanner("/nonexistent-proc"));
-  EXPECT_TRUE(tracker.refresh().empty());
+  ThreadInfo gone{302, 300, "x", "", 0};
+  EXPECT_FALSE(scanner.read_start(gone));
+  dir.write("300/task/301/stat", "301 (truncated) S 1 2\n");
+  EXPECT_FALSE(scanner.read_start(threads[0]));
 }
 
 // The tree lives in memory when /dev/shm exists, so creating it is quick.

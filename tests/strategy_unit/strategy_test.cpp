@@ -217,6 +217,10 @@ TEST(StrategyDiff, UpsertsChangesAndRemovals) {
   // Only the slice changes: still an update.
   BoostDiff slice = StrategyEngine::diff({{10, 5, 0}}, {{10, 5, 50000}});
   EXPECT_EQ(slice.upserts, (std::vector<ResolvedBoost>{{10, 5, 50000}}));
+  // Same id, another thread (started later): the entry is rewritten for it.
+  BoostDiff reused = StrategyEngine::diff({{10, 5, 0, 700}}, {{10, 5, 0, 900}});
+  EXPECT_EQ(reused.upserts, (std::vector<ResolvedBoost>{{10, 5, 0, 900}}));
+  EXPECT_TRUE(reused.removals.empty());
 }
 
 TEST(StrategyText, PriorityScaleNamesTheBands) {
