@@ -28,8 +28,8 @@ static __always_inline bool is_agent_loop(const struct task_struct *p)
 }
 
 /* Wakes a CPU for the parked agent: an idle one in @mask (any CPU the agent
- * may use will do, the agent is placed where it may run), else the agent's
- * last CPU is preempted, as the ring wake-up does. */
+ * may use will do, the agent is placed where it may run), else this CPU is
+ * preempted: a kick of the CPU we run on needs no IPI to another one. */
 static void kick_cpu_for_agent(const struct cpumask *mask)
 {
 	s32 cpu = scx_bpf_pick_idle_cpu(mask, 0);
@@ -37,7 +37,7 @@ static void kick_cpu_for_agent(const struct cpumask *mask)
 	if (cpu >= 0)
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
 	else
-		scx_bpf_kick_cpu(READ_ONCE(agent_last_cpu), SCX_KICK_PREEMPT);
+		scx_bpf_kick_cpu(bpf_get_smp_processor_id(), SCX_KICK_PREEMPT);
 }
 
 /* A message for the agent was just published (bpf_ringbuf_submit is a full

@@ -66,10 +66,18 @@
  *    DSQ key (deadline) is earlier by more than wakeup_margin_ns than that
  *    of the task running on its CPU preempts it, in both modes (fifo
  *    decisions all carry key 0: never; placement.bpf.h).
- * 11. The agent sets agent_sleeping before it blocks on the ring; the first
- *    enqueue after that clears it and wakes the agent (forced ring
- *    notification), every other message goes without one: a notification
- *    costs an irq_work, wasted while the agent is awake anyway.
+ * 11. How the agent waits for work (agent_yield, agent_wakeup.bpf.h). By
+ *    default its loop thread never sleeps: when done it yields its CPU,
+ *    ops.enqueue parks it (inserts it nowhere), and the first message after
+ *    the agent cleared agent_needed sets it; ops.dispatch then runs the
+ *    parked thread, or keeps it on the CPU it is giving up. A sync wake-up
+ *    kicks no CPU (the waker's CPU runs the agent as the waker sleeps), and
+ *    the CPU the agent leaves takes its first "any CPU" decision itself.
+ *    The older way (agent_wakeup ring): the agent sets agent_sleeping before
+ *    it blocks on the ring; the first enqueue after that clears it and
+ *    wakes the agent (forced ring notification), every other message goes
+ *    without one: a notification costs an irq_work, wasted while the agent
+ *    is awake anyway.
  * 12. Liveness (liveness.bpf.h): every wait from runnable to running is
  *    measured; the heartbeat walks scxx's DSQs, moves a task that waited
  *    past starvation_ns onto a CPU's local DSQ and records any wait past
@@ -79,6 +87,9 @@
  *    bumped on the hot path live in the per-CPU map "cpu_stats" (stat_inc),
  *    values BPF reads back or the agent writes (nr_scheduled, the
  *    submitted/consumed decision counts) in .bss "shared_stats".
+ * 14. The fast path (fast_path, user mode): ops.select_cpu puts a waking
+ *    task straight onto an idle CPU while the agent holds nothing and the
+ *    shared DSQ is empty, if the policy allows it (nr_fast_path).
  *
  * Where the code is
  * -----------------
@@ -92,6 +103,7 @@
  *   placement.bpf.h         wakeup preemption, urgent priorities, which DSQ
  *                           ops.dispatch serves (7, 10)
  *   channel.bpf.h           queued messages out, decisions in (1-3, 11)
+ *   agent_wakeup.bpf.h      parking and running the yielding agent (11)
  *   kernel_mode.bpf.h       the deadline policy decided in BPF (8)
  *   agent_select_cpu.bpf.h  the select_cpu SYSCALL program (4)
  *   channel_test.bpf.h      the channel self-test SYSCALL programs
@@ -269,10 +281,8 @@ void SCXX_OPS(scxx_running, struct task_struct *p)
 	stat_inc(nr_running);
 	if (is_agent(p))
 		WRITE_ONCE(usersched_last_run_at, now);
-	if (is_agent_loop(p)) {
+	if (is_agent_loop(p))
 		WRITE_ONCE(agent_loop_ran_at, now);
-		WRITE_ONCE(agent_last_cpu, cpu);
-	}
 	if (tctx) {
 		end_wait(p, tctx, now, cpu);
 		tctx->start_ts = now;

@@ -92,7 +92,6 @@ s32 agent_loop_pid;         /* written by the agent: the thread that runs its lo
 u32 agent_idle;             /* written by the agent: 1 while it yields with nothing to do */
 u32 agent_needed;           /* work for the agent: set by BPF, cleared by the agent */
 u32 agent_parked;           /* BPF holds the yielded loop thread in no DSQ */
-s32 agent_last_cpu;         /* CPU the agent last ran on */
 u64 agent_loop_ran_at;      /* ns, last time the loop thread started running */
 u64 last_user_key;          /* user mode: key of the latest decision carried out */
 struct scxx_wait_record last_long_wait; /* the most recent of them */
