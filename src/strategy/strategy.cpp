@@ -13,6 +13,56 @@ std::regex compile_regex(const std::string &pattern) {
   return std::regex(pattern, kRegexFlags);
 }
 
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// The first number in `pattern` that std::regex would read as a repetition
+// count ({n}, {n,}, {n,m}) or a back-reference (\n) and that exceeds
+// kCommRegexMaxNumber, as written; nullopt when there is none. Brackets are
+// skipped (a '{' or digits in [...] are characters there).
+std::optional<std::string> first_number_too_large(const std::string &pattern) {
+  // The digits starting at `pos`, when they form a number above the bound.
+  auto too_large_at = [&](size_t pos) -> std::optional<std::string> {
+    size_t end = pos;
+    uint64_t value = 0;
+    while (end < pattern.size() && is_digit(pattern[end])) {
+      value = std::min<uint64_t>(value * 10 + static_cast<uint64_t>(pattern[end] - '0'),
+                                 kCommRegexMaxNumber + 1);
+      ++end;
+    }
+    if (value > kCommRegexMaxNumber) {
+      return pattern.substr(pos, end - pos);
+    }
+    return std::nullopt;
+  };
+  bool in_brackets = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      if (!in_brackets && i + 1 < pattern.size() && is_digit(pattern[i + 1])) {
+        if (auto n = too_large_at(i + 1)) {
+          return n;
+        }
+      }
+      ++i; // the escaped character
+    } else if (in_brackets) {
+      in_brackets = c != ']';
+    } else if (c == '[') {
+      in_brackets = true;
+    } else if (c == '{') {
+      for (size_t j = i + 1; j < pattern.size() && pattern[j] != '}'; ++j) {
+        if (is_digit(pattern[j]) && !is_digit(pattern[j - 1])) {
+          if (auto n = too_large_at(j)) {
+            return n;
+          }
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 bool pid_less(const ResolvedBoost &a, const ResolvedBoost &b) {
   return a.pid < b.pid;
 }
@@ -44,6 +94,15 @@ std::string describe_rule(const StrategyRule &rule, size_t index) {
 }
 
 std::optional<std::string> regex_problem(const std::string &pattern) {
+  if (pattern.size() > kCommRegexMaxLength) {
+    return "the regular expression has " + std::to_string(pattern.size()) +
+           " characters, more than " + std::to_string(kCommRegexMaxLength) +
+           " (a command name has at most 15)";
+  }
+  if (auto number = first_number_too_large(pattern)) {
+    return "invalid regular expression \"" + pattern + "\": the count or group number " + *number +
+           " is larger than " + std::to_string(kCommRegexMaxNumber);
+  }
   try {
     (void)compile_regex(pattern);
   } catch (const std::regex_error &e) {

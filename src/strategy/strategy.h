@@ -28,6 +28,13 @@ inline constexpr size_t kMaxBoostedTasks = SCXX_MAX_BOOSTED_TASKS;
 // A strategy's own slice, when given, lies in this range.
 inline constexpr uint64_t kStrategySliceMinNs = 50ULL * 1000;
 inline constexpr uint64_t kStrategySliceMaxNs = 1000ULL * 1000 * 1000;
+// Bounds of a comm regex, checked before std::regex sees it. A command name
+// has at most 15 characters, so neither bound refuses a useful pattern; they
+// keep what a rule costs to compile and to match small, and keep libstdc++
+// (GCC 12) from overflowing a signed long while it reads a long count
+// ("a{99999999999999999999}") or a back-reference ("\99999999999999999999").
+inline constexpr size_t kCommRegexMaxLength = 256;
+inline constexpr uint64_t kCommRegexMaxNumber = 255; // a {n,m} count or back-reference
 
 // One rule. It matches a thread when every selector it gives matches; a rule
 // without any selector is invalid.
@@ -82,7 +89,8 @@ struct BoostDiff {
 // "rule 2 (\"web\")" or "rule 2": how messages name a rule (0-based index).
 std::string describe_rule(const StrategyRule &rule, size_t index);
 
-// Why a comm regex does not compile, or nullopt when it does.
+// Why a comm regex is refused (too long, a count or group number past the
+// bounds above, or it does not compile), or nullopt when it is accepted.
 std::optional<std::string> regex_problem(const std::string &pattern);
 
 // The problem with a rule (without naming it), or nullopt when it is valid.

@@ -187,6 +187,29 @@ TEST(StrategyValidation, RejectsInvalidRulesNamingThem) {
   expect_rejected(pid, "pid -3");
 }
 
+// Found by tests/fuzz/config_fuzz.cpp: libstdc++ reads a count or group
+// number into a signed long without an overflow check, so the bound is
+// checked before std::regex sees the pattern.
+TEST(StrategyValidation, BoundsTheCommRegex) {
+  EXPECT_EQ(regex_problem(std::string(kCommRegexMaxLength, 'a')), std::nullopt);
+  EXPECT_NE(regex_problem(std::string(kCommRegexMaxLength + 1, 'a'))
+                .value_or("")
+                .find("has 257 characters, more than 256"),
+            std::string::npos);
+  for (const char *ok : {"a{255}", "a{0,255}", "a{3,}", "(a)\\1", "[{9999}]", "\\{9999}",
+                         "^app12345678901234567890$", "[\\]{]{2}"}) {
+    EXPECT_EQ(regex_problem(ok), std::nullopt) << ok;
+  }
+  for (const char *bad : {"a{256}", "a{0,99999999999999999999}", "a{99999999999999999999,}",
+                          "(a)\\99999999999999999999", "[x]{1000}", "(?:a{2}){0,0256}"}) {
+    const std::string problem = regex_problem(bad).value_or("");
+    EXPECT_NE(problem.find("is larger than 255"), std::string::npos) << bad << ": " << problem;
+  }
+  StrategyRule r = rule("count", 5);
+  r.comm_regex = "a{0,99999999999999999999}";
+  expect_rejected(r, "the count or group number 99999999999999999999 is larger than 255");
+}
+
 TEST(StrategyValidation, AcceptsBoundaries) {
   StrategyRule r = rule("edge", kStrategyPrioMax);
   r.pid = 1;
