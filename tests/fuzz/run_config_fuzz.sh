@@ -67,9 +67,30 @@ echo "[fuzz] linking $out/config_fuzz"
 
 echo "[fuzz] fuzzing for $seconds s (seeds: tests/fuzz/corpus/config)"
 cd "$out"
+stamp=$out/artifacts/.run-start
+touch "$stamp"
 # Slow inputs are findings (-timeout); so is memory past 2 GiB. Every
 # finding exits 1 (libFuzzer's own default, 77, means "skipped" to ctest).
+rc=0
 ./config_fuzz -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=4096 \
     -error_exitcode=1 -timeout_exitcode=1 \
     -dict="$root/tests/fuzz/config.dict" -artifact_prefix="$out/artifacts/" \
-    -print_final_stats=1 "$out/corpus" "$root/tests/fuzz/corpus/config"
+    -print_final_stats=1 "$out/corpus" "$root/tests/fuzz/corpus/config" || rc=$?
+[ "$rc" -eq 0 ] && exit 0
+
+# Parsing is deterministic, so a slow input is slow again. On a machine whose
+# processes can be stopped for minutes (a shared host), the timeout also
+# fires when the whole process stood still: when the only finding is a
+# timeout and that input replays well within the limit, say so and pass.
+new_findings=$(find "$out/artifacts" -newer "$stamp" -type f)
+if [ -n "$new_findings" ] && ! echo "$new_findings" | grep -qv '/timeout-'; then
+    for unit in $new_findings; do
+        if ! ./config_fuzz -timeout=5 -runs=3 "$unit" >/dev/null 2>&1; then
+            echo "[fuzz] $unit is slow again on replay: a real finding"
+            exit 1
+        fi
+    done
+    echo "[fuzz] warning: timeout not reproducible (the process was stalled, not the input): $new_findings"
+    exit 0
+fi
+exit "$rc"
