@@ -28,7 +28,7 @@ if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.
 fi
 
 PKGS=(build-essential cmake ninja-build pkg-config git ca-certificates
-      clang-19 llvm-19 libelf-dev zlib1g-dev dpkg-dev
+      clang-19 llvm-19 libclang-rt-19-dev libelf-dev zlib1g-dev dpkg-dev
       clang-format clang-tidy
       libgtest-dev libgmock-dev libbenchmark-dev
       libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev

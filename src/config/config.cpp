@@ -200,7 +200,10 @@ std::vector<KeyDesc> build_table() {
   KeyDesc comm = rule_key(
       "strategies[].match.comm", Kind::kString,
       "ECMAScript regular expression searched in the thread's command name (at most 15 "
-      "characters); \"nginx\" matches anywhere, \"^nginx$\" only exactly",
+      "characters); \"nginx\" matches anywhere, \"^nginx$\" only exactly; the expression has "
+      "at most " +
+          std::to_string(kCommRegexMaxLength) + " characters, counts up to " +
+          std::to_string(kCommRegexMaxNumber),
       [](StrategyRule &r, const Scalar &v) { r.comm_regex = v.text; }, 0, 0, false, "(none)");
   comm.check = [](const Scalar &v) -> std::optional<std::string> {
     if (v.text.empty()) {
@@ -321,6 +324,31 @@ std::string type_text(const KeyDesc &d) {
 
 // ---- Parsing --------------------------------------------------------------
 
+// `text` with control characters written as escapes (\n, \t, \x00): keys and
+// values are quoted back into messages, and a NUL would cut the message short
+// (what() is a C string) while other control characters would garble the
+// terminal.
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      constexpr std::string_view kHex = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 class Parser {
 public:
   explicit Parser(std::string source) : source_(std::move(source)) {}
@@ -355,9 +383,9 @@ private:
     }
     msg += ": ";
     if (!path.empty()) {
-      msg += path + ": ";
+      msg += printable(path) + ": ";
     }
-    msg += problem;
+    msg += printable(problem);
     throw ConfigError(msg);
   }
 
@@ -590,12 +618,12 @@ Config parse_config(const std::string &yaml_text, const std::string &source_name
   try {
     config = parser.parse(yaml_text);
   } catch (const YAML::Exception &e) { // not expected: every access is checked first
-    throw ConfigError(source_name + ": " + e.what());
+    throw ConfigError(source_name + ": " + printable(e.what()));
   }
   try {
     StrategyEngine check(config.strategies);
   } catch (const StrategyError &e) {
-    throw ConfigError(source_name + ": " + e.what());
+    throw ConfigError(source_name + ": " + printable(e.what()));
   }
   return config;
 }

@@ -7,10 +7,137 @@ namespace scxx {
 
 namespace {
 
-constexpr auto kRegexFlags = std::regex::ECMAScript | std::regex::optimize;
+// libstdc++ matches ECMAScript by backtracking by default: "(a*)*c" takes
+// seconds on a 15-character name and each more level of nesting multiplies
+// that, while the agent matches every thread twice a second. Its
+// breadth-first executor (the __polynomial extension) takes time linear in
+// the name times the pattern and gives the same answer to regex_search; it
+// refuses back-references, which a command name does not need.
+#if defined(__GLIBCXX__)
+constexpr auto kRegexFlags =
+    std::regex::ECMAScript | std::regex::optimize | std::regex_constants::__polynomial;
+#else
+#error "the comm regex needs libstdc++'s polynomial-time executor (see above)"
+#endif
 
 std::regex compile_regex(const std::string &pattern) {
   return std::regex(pattern, kRegexFlags);
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// The first number in `pattern` that std::regex would read as a repetition
+// count ({n}, {n,}, {n,m}) or a back-reference (\n) and that exceeds
+// kCommRegexMaxNumber, as written; nullopt when there is none. Brackets are
+// skipped (a '{' or digits in [...] are characters there).
+std::optional<std::string> first_number_too_large(const std::string &pattern) {
+  // The digits starting at `pos`, when they form a number above the bound.
+  auto too_large_at = [&](size_t pos) -> std::optional<std::string> {
+    size_t end = pos;
+    uint64_t value = 0;
+    while (end < pattern.size() && is_digit(pattern[end])) {
+      value = std::min<uint64_t>(value * 10 + static_cast<uint64_t>(pattern[end] - '0'),
+                                 kCommRegexMaxNumber + 1);
+      ++end;
+    }
+    if (value > kCommRegexMaxNumber) {
+      return pattern.substr(pos, end - pos);
+    }
+    return std::nullopt;
+  };
+  bool in_brackets = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      if (!in_brackets && i + 1 < pattern.size() && is_digit(pattern[i + 1])) {
+        if (auto n = too_large_at(i + 1)) {
+          return n;
+        }
+      }
+      ++i; // the escaped character
+    } else if (in_brackets) {
+      in_brackets = c != ']';
+    } else if (c == '[') {
+      in_brackets = true;
+    } else if (c == '{') {
+      for (size_t j = i + 1; j < pattern.size() && pattern[j] != '}'; ++j) {
+        if (is_digit(pattern[j]) && !is_digit(pattern[j - 1])) {
+          if (auto n = too_large_at(j)) {
+            return n;
+          }
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// How many elements `pattern` has once every {n,m} count is written out,
+// as the regex library expands it into states; counting stops past
+// kCommRegexMaxElements. An invalid pattern gets some count: std::regex
+// refuses it afterwards.
+constexpr size_t kElementsCap = kCommRegexMaxElements + 1;
+
+size_t expanded_elements(const std::string &pattern) {
+  const auto add = [](size_t a, size_t b) { return std::min(a + b, kElementsCap); };
+  const auto mul = [](size_t a, size_t b) {
+    return b != 0 && a > kElementsCap / b ? kElementsCap : a * b;
+  };
+  const auto number_at = [&](size_t &pos) {
+    size_t n = 0;
+    for (; pos < pattern.size() && is_digit(pattern[pos]); ++pos) {
+      n = std::min(n * 10 + static_cast<size_t>(pattern[pos] - '0'), kElementsCap);
+    }
+    return n;
+  };
+  std::vector<size_t> enclosing; // the totals outside each open group
+  size_t total = 0;
+  size_t last = 0; // the element a count applies to
+  for (size_t i = 0; i < pattern.size() && total < kElementsCap; ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      ++i;
+      last = 1;
+      total = add(total, 1);
+    } else if (c == '[') {
+      for (++i; i < pattern.size() && pattern[i] != ']'; ++i) {
+        i += pattern[i] == '\\' ? 1 : 0;
+      }
+      last = 1;
+      total = add(total, 1);
+    } else if (c == '(') {
+      enclosing.push_back(total);
+      total = 0;
+      if (i + 2 < pattern.size() && pattern[i + 1] == '?') {
+        i += 2; // (?: (?= (?!
+      }
+    } else if (c == ')' && !enclosing.empty()) {
+      last = add(total, 2);
+      total = add(enclosing.back(), last);
+      enclosing.pop_back();
+    } else if (c == '{') {
+      size_t pos = i + 1;
+      const size_t min = number_at(pos);
+      size_t max = min;
+      if (pos < pattern.size() && pattern[pos] == ',') {
+        ++pos;
+        max = pos < pattern.size() && is_digit(pattern[pos]) ? number_at(pos) : add(min, 1);
+      }
+      const size_t copies = std::max<size_t>({min, max, 1});
+      total = add(total - std::min(total, last), mul(last, copies));
+      last = mul(last, copies);
+      i = pos < pattern.size() && pattern[pos] == '}' ? pos : i;
+    } else {
+      last = 1;
+      total = add(total, 1);
+    }
+  }
+  for (const size_t outer : enclosing) {
+    total = add(total, outer);
+  }
+  return total;
 }
 
 bool pid_less(const ResolvedBoost &a, const ResolvedBoost &b) {
@@ -44,9 +171,25 @@ std::string describe_rule(const StrategyRule &rule, size_t index) {
 }
 
 std::optional<std::string> regex_problem(const std::string &pattern) {
+  if (pattern.size() > kCommRegexMaxLength) {
+    return "the regular expression has " + std::to_string(pattern.size()) +
+           " characters, more than " + std::to_string(kCommRegexMaxLength) +
+           " (a command name has at most 15)";
+  }
+  if (auto number = first_number_too_large(pattern)) {
+    return "invalid regular expression \"" + pattern + "\": the count or group number " + *number +
+           " is larger than " + std::to_string(kCommRegexMaxNumber);
+  }
+  if (expanded_elements(pattern) > kCommRegexMaxElements) {
+    return "the regular expression \"" + pattern + "\" is too large: with its counts written " +
+           "out it has more than " + std::to_string(kCommRegexMaxElements) + " elements";
+  }
   try {
     (void)compile_regex(pattern);
   } catch (const std::regex_error &e) {
+    if (e.code() == std::regex_constants::error_complexity) { // what __polynomial refuses
+      return "invalid regular expression \"" + pattern + "\": back-references are not supported";
+    }
     return "invalid regular expression \"" + pattern + "\": " + e.what();
   }
   return std::nullopt;

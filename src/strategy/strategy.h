@@ -29,6 +29,16 @@ inline constexpr size_t kMaxBoostedTasks = SCXX_MAX_BOOSTED_TASKS;
 // A strategy's own slice, when given, lies in this range.
 inline constexpr uint64_t kStrategySliceMinNs = 50ULL * 1000;
 inline constexpr uint64_t kStrategySliceMaxNs = 1000ULL * 1000 * 1000;
+// Bounds of a comm regex, checked before std::regex sees it. A command name
+// has at most 15 characters, so no bound refuses a useful pattern; they keep
+// what a rule costs to compile and to match small (matching takes time
+// linear in the pattern's size once its counts are written out: at this
+// bound a few milliseconds per thread at worst), and keep libstdc++ (GCC 12) from
+// overflowing a signed long while it reads a long count
+// ("a{99999999999999999999}") or a back-reference number.
+inline constexpr size_t kCommRegexMaxLength = 256;   // characters as written
+inline constexpr size_t kCommRegexMaxElements = 256; // with every {n,m} written out
+inline constexpr uint64_t kCommRegexMaxNumber = 255; // a {n,m} count or back-reference
 
 // One rule. It matches a thread when every selector it gives matches; a rule
 // without any selector is invalid.
@@ -36,7 +46,8 @@ inline constexpr uint64_t kStrategySliceMaxNs = 1000ULL * 1000 * 1000;
 //  tgid           the process id
 //  comm_regex     ECMAScript regex searched (std::regex_search) in the
 //                 thread's command name: "nginx" matches anywhere, anchor
-//                 with ^ and $ for an exact match ("^nginx$")
+//                 with ^ and $ for an exact match ("^nginx$"); no
+//                 back-references
 //  cgroup_prefix  plain string prefix of the thread's cgroup v2 path (the
 //                 "0::" line of /proc/<tgid>/task/<tid>/cgroup); end it with
 //                 '/' to match only below a directory
@@ -85,7 +96,8 @@ struct BoostDiff {
 // "rule 2 (\"web\")" or "rule 2": how messages name a rule (0-based index).
 std::string describe_rule(const StrategyRule &rule, size_t index);
 
-// Why a comm regex does not compile, or nullopt when it does.
+// Why a comm regex is refused (past the bounds above, a back-reference, or
+// it does not compile), or nullopt when it is accepted.
 std::optional<std::string> regex_problem(const std::string &pattern);
 
 // The problem with a rule (without naming it), or nullopt when it is valid.

@@ -193,8 +193,25 @@ TEST(Config, StrategyErrors) {
                                "  - match: {comm: \"(nginx\"}\n    priority: 1\n");
   EXPECT_CONTAINS(regex, "test.yaml:4: strategies[1].match.comm: invalid regular expression "
                          "\"(nginx\"");
+  EXPECT_CONTAINS(error_of("strategies:\n  - match: {comm: \"" + std::string(300, 'x') +
+                           "\"}\n    priority: 1\n"),
+                  "test.yaml:2: strategies[0].match.comm: the regular expression has 300 "
+                  "characters, more than 256");
+  EXPECT_CONTAINS(error_of("strategies:\n  - match: {comm: \"a{0,99999999999999999999}\"}\n"
+                           "    priority: 1\n"),
+                  "test.yaml:2: strategies[0].match.comm: invalid regular expression "
+                  "\"a{0,99999999999999999999}\": the count or group number");
   EXPECT_CONTAINS(error_of("strategies:\n  - match: {cgroup: system.slice}\n    priority: 1\n"),
                   "strategies[0].match.cgroup: \"system.slice\" must start with '/'");
+}
+
+// Found by tests/fuzz/config_fuzz.cpp: a NUL in a key cut the message off
+// before the reason.
+TEST(Config, ControlCharactersAreEscapedInMessages) {
+  EXPECT_CONTAINS(error_of(std::string("scheduler:\n  \"slice\\0_us\\e\": 5\n")),
+                  "test.yaml:2: scheduler.slice\\x00_us\\x1b: unknown key (known: ");
+  EXPECT_CONTAINS(error_of(std::string("scheduler:\n  policy: \"fi\\nfo\"\n")),
+                  "scheduler.policy: \"fi\\nfo\" is not one of");
 }
 
 TEST(Config, DuplicateKeyAndSyntaxErrors) {

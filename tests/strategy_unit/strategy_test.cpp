@@ -187,6 +187,52 @@ TEST(StrategyValidation, RejectsInvalidRulesNamingThem) {
   expect_rejected(pid, "pid -3");
 }
 
+// Found by tests/fuzz/config_fuzz.cpp: libstdc++ reads a count or group
+// number into a signed long without an overflow check, so the bound is
+// checked before std::regex sees the pattern.
+TEST(StrategyValidation, BoundsTheCommRegex) {
+  EXPECT_EQ(regex_problem(std::string(kCommRegexMaxLength, 'a')), std::nullopt);
+  EXPECT_NE(regex_problem(std::string(kCommRegexMaxLength + 1, 'a'))
+                .value_or("")
+                .find("has 257 characters, more than 256"),
+            std::string::npos);
+  for (const char *ok :
+       {"a{255}", "a{0,255}", "a{3,}", "[{9999}]", "\\{9999}", "^app12345678901234567890$",
+        "[\\]{]{2}", "(?:[a-z]{5}){3}", "^(cc1|cc1plus|ld)$", "(a*)*c"}) {
+    EXPECT_EQ(regex_problem(ok), std::nullopt) << ok;
+  }
+  for (const char *bad : {"a{256}", "a{0,99999999999999999999}", "a{99999999999999999999,}",
+                          "(a)\\99999999999999999999", "[x]{1000}", "(?:a{2}){0,0256}"}) {
+    const std::string problem = regex_problem(bad).value_or("");
+    EXPECT_NE(problem.find("is larger than 255"), std::string::npos) << bad << ": " << problem;
+  }
+  for (const char *big :
+       {"(?:a*){64}c", "(?:(?:a?){20}){20}", "(?:a{10}){30}", "((((a{5}){5}))){7}"}) {
+    const std::string problem = regex_problem(big).value_or("");
+    EXPECT_NE(problem.find("is too large: with its counts written out it has more than 256 "
+                           "elements"),
+              std::string::npos)
+        << big << ": " << problem;
+  }
+  EXPECT_NE(regex_problem("(a)\\1").value_or("").find("back-references are not supported"),
+            std::string::npos);
+  StrategyRule r = rule("count", 5);
+  r.comm_regex = "a{0,99999999999999999999}";
+  expect_rejected(r, "the count or group number 99999999999999999999 is larger than 255");
+}
+
+// Backtracking took seconds for "(a*)*c" on a 15-character name and never
+// finished with more nesting; the agent matches every thread twice a second.
+TEST(StrategyMatch, NestedQuantifiersMatchInLinearTime) {
+  for (const char *pattern : {"(a*)*c", "((((((((a*)*)*)*)*)*)*)*)*c", "(a|a?)+c", "(?:a?){32}c"}) {
+    StrategyRule r = rule("nested", 5);
+    r.comm_regex = pattern;
+    const StrategyEngine engine({r});
+    EXPECT_FALSE(engine.match(ThreadInfo{1, 1, "aaaaaaaaaaaaaaa", ""})) << pattern;
+    EXPECT_TRUE(engine.match(ThreadInfo{1, 1, "aaaaaaaaaaaaaac", ""})) << pattern;
+  }
+}
+
 TEST(StrategyValidation, AcceptsBoundaries) {
   StrategyRule r = rule("edge", kStrategyPrioMax);
   r.pid = 1;
