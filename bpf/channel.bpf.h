@@ -134,6 +134,7 @@ static void dispatch_task(const struct scxx_dispatched_task *m, struct drain_ctx
 		goto out;
 	}
 	stat_inc(nr_user_dispatches);
+	bpf_map_delete_elem(&custody, &m->pid);
 	WRITE_ONCE(last_user_key, m->vtime);
 	note_insert(tctx, dsq, m->vtime); /* not before: a stale decision must not overwrite */
 	if (cpu == SCXX_CPU_ANY) {

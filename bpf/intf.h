@@ -32,6 +32,10 @@ struct scxx_exit_info {
 #define SCXX_QUEUED_RING_BYTES (SCXX_RING_ENTRIES * 128UL)
 #define SCXX_DISPATCHED_RING_BYTES (SCXX_RING_ENTRIES * 64UL)
 #define SCXX_DISPATCH_BATCH 512
+/* Tasks BPF can take back from a stalled agent (the "custody" map): the
+ * most the agent may hold, its policies' default limit of queued tasks
+ * (PolicyLimits::max_queued) and the ring's entries, with room to spare. */
+#define SCXX_MAX_CUSTODY 65536
 
 /* DSQ ids: 0..nr_cpu_ids-1 are the per-CPU DSQs. */
 #define SCXX_SHARED_DSQ (1ULL << 24)
@@ -147,7 +151,13 @@ struct scxx_channel_test_arg {
 	X(nr_agent_runs, agent_runs, CPU, COUNT,                                                   \
 	  "times BPF ran the parked agent because tasks were queued (agent_wakeup yield)")          \
 	X(nr_policy_overflow, overflow, SHARED, LEVEL,                                             \
-	  "tasks the policy had no room for (must stay 0)")                                         \
+	  "tasks the policy had no room for, placed by the agent loop instead (size the storage)")  \
+	X(nr_agent_stalls, agent_stalls, CPU, COUNT,                                               \
+	  "times the agent made no progress for agent_timeout with work waiting: BPF took over")    \
+	X(nr_fallback_dispatches, fallback, CPU, COUNT,                                            \
+	  "tasks BPF placed itself while the agent was stalled (taken back from it, or new)")       \
+	X(nr_custody_full, custody_full, CPU, COUNT,                                               \
+	  "tasks sent to the agent that BPF could not record for a take-back (must stay 0)")        \
 	X(nr_long_waits, long_waits, CPU, COUNT,                                                   \
 	  "tasks that waited longer than the stall bound to run")                                   \
 	X(nr_stalled_seen, stalled_seen, CPU, COUNT,                                               \

@@ -90,6 +90,10 @@
  * 14. The fast path (fast_path, user mode): ops.select_cpu puts a waking
  *    task straight onto an idle CPU while the agent holds nothing and the
  *    shared DSQ is empty, if the policy allows it (nr_fast_path).
+ * 15. A stalled agent (agent_fallback.bpf.h): the agent counts its loop
+ *    iterations (agent_steps); when they stop for agent_timeout_ns while
+ *    work waits, BPF places new tasks itself and takes back every task the
+ *    agent owes a decision (the "custody" map), until the agent moves again.
  *
  * Where the code is
  * -----------------
@@ -104,6 +108,7 @@
  *                           ops.dispatch serves (7, 10)
  *   channel.bpf.h           queued messages out, decisions in (1-3, 11)
  *   agent_wakeup.bpf.h      parking and running the yielding agent (11)
+ *   agent_fallback.bpf.h    taking over from a stalled agent (15)
  *   kernel_mode.bpf.h       the deadline policy decided in BPF (8)
  *   agent_select_cpu.bpf.h  the select_cpu SYSCALL program (4)
  *   channel_test.bpf.h      the channel self-test SYSCALL programs
@@ -121,6 +126,7 @@ char _license[] SEC("license") = "GPL";
 #include "channel.bpf.h"
 #include "agent_wakeup.bpf.h"
 #include "kernel_mode.bpf.h"
+#include "agent_fallback.bpf.h"
 
 /* ---- struct_ops callbacks ----------------------------------------------- */
 s32 SCXX_OPS(scxx_select_cpu_op, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
@@ -202,6 +208,10 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 		kernel_mode_enqueue(p, tctx, boost, enq_flags);
 		return;
 	}
+	if (READ_ONCE(agent_stalled)) {
+		fallback_enqueue(p, tctx, boost, enq_flags);
+		return;
+	}
 
 	m = reserve_queued();
 	if (!m) {
@@ -217,6 +227,7 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 		return;
 	}
 	send_queued(m, p, tctx, boost, cpu, enq_flags);
+	custody_add(p, tctx);
 	/* A sync wake-up: the waker is about to sleep, and its CPU will run the
 	 * agent then; kicking another CPU would cost an IPI and an idle exit. */
 	if (agent_yield)
@@ -232,6 +243,8 @@ void SCXX_OPS(scxx_dispatch, s32 cpu, struct task_struct *prev)
 
 	if (scx_bpf_dispatch_nr_slots())
 		bpf_user_ringbuf_drain(&dispatched, drain_dispatched_cb, &dc, BPF_RB_NO_WAKEUP);
+	if (READ_ONCE(agent_stalled))
+		take_back_from_agent();
 	/* Yield wake-up: the CPU the agent gives back runs what it decided
 	 * first; elsewhere the agent goes before the tasks already decided, as
 	 * an agent woken from the ring would through SCXX_AGENT_DSQ. */
@@ -296,9 +309,13 @@ void SCXX_OPS(scxx_running, struct task_struct *p)
 	/* Kernel mode: the clock follows the keys that start running, and the
 	 * virtual time of tasks that run without one (idle wake-ups placed by
 	 * ops.select_cpu, urgent tasks): else their vtime ran ahead of the clock
-	 * and they queued far behind everyone once the load came. */
-	if (kernel_mode && tctx && !is_agent(p)) {
-		u64 clock = vtime_before(tctx->vtime, tctx->dsq_key) ? tctx->dsq_key : tctx->vtime;
+	 * and they queued far behind everyone once the load came. User mode
+	 * keeps the same clock on virtual times alone (the keys are the
+	 * policy's, in another unit), ready for when BPF must decide itself (a
+	 * stalled agent, agent_fallback.bpf.h). */
+	if (tctx && !is_agent(p)) {
+		u64 clock = kernel_mode && vtime_before(tctx->vtime, tctx->dsq_key) ? tctx->dsq_key
+										  : tctx->vtime;
 
 		if (vtime_before(vtime_now, clock))
 			vtime_now = clock;
@@ -319,13 +336,14 @@ void SCXX_OPS(scxx_stopping, struct task_struct *p, bool runnable)
 		start_wait(p, tctx, false);
 	ran = now - tctx->start_ts;
 	tctx->exec_runtime += ran;
-	/* Virtual time: run time scaled by the (strategy-raised) weight. In
-	 * user mode it only orders the shared DSQ when the ring is full. */
+	/* Virtual time: run time scaled by the (strategy-raised) weight: kernel
+	 * mode's order, and in user mode BPF's own should the agent stall; the
+	 * policy sees dsq_vtime. */
 	boost = lookup_boost(p);
-	if (kernel_mode)
-		tctx->vtime += ran * 100 / boosted_weight(p, boost);
-	else
-		p->scx.dsq_vtime += ran * 100 / boosted_weight(p, boost);
+	ran = ran * 100 / boosted_weight(p, boost);
+	tctx->vtime += ran;
+	if (!kernel_mode)
+		p->scx.dsq_vtime += ran;
 }
 
 void SCXX_OPS(scxx_tick, struct task_struct *p)
@@ -369,8 +387,9 @@ void SCXX_OPS(scxx_tick, struct task_struct *p)
 		return;
 	}
 	/* Give the CPU up when the agent is overdue and has work, so dispatch
-	 * runs and serves the agent's DSQ. */
-	if (now - READ_ONCE(usersched_last_run_at) > slice_ns &&
+	 * runs and serves the agent's DSQ (not when it stalled: BPF places the
+	 * tasks then, and this would end every slice at every tick). */
+	if (!READ_ONCE(agent_stalled) && now - READ_ONCE(usersched_last_run_at) > slice_ns &&
 	    bpf_ringbuf_query(&queued, BPF_RB_AVAIL_DATA) > 0)
 		p->scx.slice = 0;
 }
@@ -405,6 +424,7 @@ void SCXX_OPS(scxx_exit_task, struct task_struct *p, struct scx_exit_task_args *
 
 	if (kernel_mode || is_agent(p) || (p->flags & PF_KTHREAD))
 		return;
+	custody_remove(p->pid);
 	/* Best effort: lets the policy forget the task. */
 	m = bpf_ringbuf_reserve(&queued, sizeof(*m), 0);
 	if (!m)
@@ -423,6 +443,8 @@ static int heartbeat_cb(void *map, int *key, struct bpf_timer *timer)
 	struct scxx_queued_task *m;
 
 	scan_waiting_tasks(now);
+	if (!kernel_mode)
+		check_agent_progress(now);
 	if (!kernel_mode && agent_yield)
 		heartbeat_agent(now);
 	else if (!kernel_mode && agent_has_work() &&
@@ -488,7 +510,12 @@ struct sched_ext_ops scxx_ops = {
 	.exit = (void *)scxx_exit,
 	.flags = SCX_OPS_ENQ_LAST | SCX_OPS_KEEP_BUILTIN_IDLE,
 	.dispatch_max_batch = SCXX_DISPATCH_BATCH,
-	.timeout_ms = 5000,
+	/* The kernel's watchdog, at its maximum: a round through N runnable
+	 * tasks on a CPU takes N ticks at least (a slice ends at a tick), so
+	 * 5 s allowed only about 1,250 per CPU at HZ=250. scxx's own bounds
+	 * (starvation guard, stalled-agent take-over, stall records) act long
+	 * before it; see "Bounded waits" in docs/ARCHITECTURE.md. */
+	.timeout_ms = 30000,
 	.name = "scxx",
 };
 

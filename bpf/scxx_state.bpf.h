@@ -50,6 +50,10 @@ const volatile u64 starvation_ns;
  * forced notification wakes it (agent_sleeping); true, it yields its CPU
  * and BPF runs it again when tasks are queued (agent_wakeup.bpf.h). */
 const volatile bool agent_yield;
+/* The agent is stalled when it made no progress (agent_steps) for this long
+ * while work waited for it; BPF then places every task itself
+ * (agent_fallback.bpf.h) until it moves again. 0: never. */
+const volatile u64 agent_timeout_ns;
 /* Nanoseconds per USER_HZ clock tick, the unit of start times in /proc and
  * in struct scxx_task_boost. */
 const volatile u64 clock_tick_ns;
@@ -93,6 +97,8 @@ u32 agent_idle;             /* written by the agent: 1 while it yields with noth
 u32 agent_needed;           /* work for the agent: set by BPF, cleared by the agent */
 u32 agent_parked;           /* BPF holds the yielded loop thread in no DSQ */
 u64 agent_loop_ran_at;      /* ns, last time the loop thread started running */
+u64 agent_steps;            /* written by the agent: loop iterations so far */
+u32 agent_stalled;          /* BPF places every task itself (agent_fallback.bpf.h) */
 u64 last_user_key;          /* user mode: key of the latest decision carried out */
 struct scxx_wait_record last_long_wait; /* the most recent of them */
 
@@ -146,6 +152,15 @@ struct {
 	__type(key, s32);
 	__type(value, struct scxx_task_boost);
 } task_boosts SEC(".maps");
+
+/* Tasks the agent owes a decision: pid -> the enqueue generation it was sent
+ * with. Lets BPF take them back when the agent stalls. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SCXX_MAX_CUSTODY);
+	__type(key, s32);
+	__type(value, u64);
+} custody SEC(".maps");
 
 struct heartbeat {
 	struct bpf_timer timer;

@@ -22,6 +22,7 @@ struct AgentLoopCounters {
   uint64_t decisions_sent = 0;
   uint64_t dispatch_full = 0; // decisions refused by a full channel
   uint64_t sleeps = 0;        // times the loop blocked waiting for work
+  uint64_t overflow_sent = 0; // tasks the policy had no room for, placed by the loop
 };
 
 class AgentLoop {
@@ -52,32 +53,65 @@ private:
   Backend &backend_;
   Policy &policy_;
   PolicyContext &context_;
+  // Sends what the policy had no room for; false if the channel is full.
+  bool send_overflow();
+
   std::array<QueuedTask, kBatch> batch_{};
+  // Decisions for tasks the policy could not hold, not yet sent: at most one
+  // batch, as the loop reads no more tasks while any wait here.
+  std::array<Decision, kBatch> overflow_{};
+  size_t nr_overflow_ = 0;
+  uint64_t last_key_ = 0; // key of the latest decision sent
   std::atomic<uint64_t> iterations_{0}, tasks_received_{0}, exits_received_{0}, decisions_sent_{0},
-      dispatch_full_{0}, sleeps_{0};
+      dispatch_full_{0}, sleeps_{0}, overflow_sent_{0};
 };
+
+inline bool AgentLoop::send_overflow() {
+  size_t sent = 0;
+  while (sent < nr_overflow_ && backend_.dispatch(overflow_[sent])) {
+    ++sent;
+  }
+  // Keep the rest, in order, for the next step.
+  for (size_t i = sent; i < nr_overflow_; ++i) {
+    overflow_[i - sent] = overflow_[i];
+  }
+  nr_overflow_ -= sent;
+  overflow_sent_.fetch_add(sent, std::memory_order_relaxed);
+  return nr_overflow_ == 0;
+}
 
 inline AgentLoop::StepResult AgentLoop::step() {
   // One clock read per step: fresh for on_queued, and the same time
   // on_tick gets.
   const uint64_t now = backend_.now_ns();
   context_.set_now_ns(now);
-  const size_t n = backend_.dequeue(batch_);
+  // Tasks the policy had no room for still must run: the loop places them
+  // itself (any CPU, default slice, queued with the latest decision's key)
+  // before anything new is read.
+  bool full = !send_overflow();
+  const size_t n = full ? 0 : backend_.dequeue(batch_);
   uint64_t exits = 0;
   for (size_t i = 0; i < n; ++i) {
     const QueuedTask &t = batch_[i];
     if ((t.flags & kQueuedExiting) != 0) {
       policy_.on_exiting(t.pid);
       ++exits;
-    } else {
-      policy_.on_queued(t);
+      continue;
+    }
+    const uint64_t overflow_before = policy_.nr_overflow();
+    policy_.on_queued(t);
+    if (policy_.nr_overflow() != overflow_before) {
+      overflow_[nr_overflow_++] =
+          Decision{.pid = t.pid, .cpu = kAnyCpu, .vtime = last_key_, .enq_cnt = t.enq_cnt};
     }
   }
   policy_.on_tick(now);
+  if (!full && nr_overflow_ != 0) {
+    full = !send_overflow();
+  }
 
   uint64_t sent = 0;
-  bool full = false;
-  while (sent < kBatch) {
+  while (!full && sent < kBatch) {
     const auto decision = policy_.pick_next();
     if (!decision) {
       break;
@@ -87,6 +121,7 @@ inline AgentLoop::StepResult AgentLoop::step() {
       full = true;
       break;
     }
+    last_key_ = decision->vtime;
     ++sent;
   }
   backend_.notify_complete(policy_.nr_queued(), policy_.nr_overflow());
@@ -131,6 +166,7 @@ inline AgentLoopCounters AgentLoop::counters() const {
   c.decisions_sent = decisions_sent_.load(std::memory_order_relaxed);
   c.dispatch_full = dispatch_full_.load(std::memory_order_relaxed);
   c.sleeps = sleeps_.load(std::memory_order_relaxed);
+  c.overflow_sent = overflow_sent_.load(std::memory_order_relaxed);
   return c;
 }
 

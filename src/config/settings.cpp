@@ -21,6 +21,7 @@ SchedulerOptions scheduler_options(const Settings &s, bool policy_allows_fast_pa
   o.debug = s.debug;
   o.kernel_mode = s.kernel_mode;
   o.max_run_ns = s.max_run_ms * kNsecPerMsec;
+  o.agent_timeout_ns = s.agent_timeout_ms * kNsecPerMsec;
   o.stall_bound_ns = s.stall_ms * kNsecPerMsec;
   o.stall_abort = s.stall_abort;
   o.starvation_ns = s.starvation_ms * kNsecPerMsec;

@@ -27,6 +27,8 @@ struct Settings {
   uint64_t agent_spin_us = SchedulerOptions{}.agent_spin_ns / kNsecPerUsec;
   std::string agent_wakeup = SchedulerOptions{}.agent_yield ? "yield" : "ring";
   uint64_t max_run_ms = SchedulerOptions{}.max_run_ns / kNsecPerMsec;
+  uint64_t agent_timeout_ms = SchedulerOptions{}.agent_timeout_ns / kNsecPerMsec;
+  uint64_t max_queued = PolicyLimits{}.max_queued;
   uint64_t starvation_ms = SchedulerOptions{}.starvation_ns / kNsecPerMsec;
   uint64_t stall_ms = SchedulerOptions{}.stall_bound_ns / kNsecPerMsec;
   bool stall_abort = SchedulerOptions{}.stall_abort;

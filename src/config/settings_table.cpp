@@ -76,12 +76,31 @@ std::vector<SettingDesc> build() {
                .field = &S::max_run_ms,
                .min = 0,
                .max = 60000});
-  // At most 4 s: with the 100 ms scan that stays below the kernel's 5 s watchdog.
+  // At most 3 s: detection (plus one 100 ms heartbeat) and the take-back
+  // stay well below the kernel's watchdog.
+  t.push_back({.path = "scheduler.agent_timeout_ms",
+               .flag = "--agent-timeout-ms",
+               .help = "an agent that made no progress for this many milliseconds while tasks "
+                       "waited for it is stalled (stopped, in a debugger, faulting, a policy "
+                       "stuck in a loop): BPF then places every task itself until it moves "
+                       "again; 0 never takes over",
+               .field = &S::agent_timeout_ms,
+               .min = 0,
+               .max = 3000});
+  t.push_back({.path = "scheduler.max_queued",
+               .flag = "--max-queued",
+               .help = "tasks the policy can hold at once (its fixed storage, allocated at start); "
+                       "a task beyond that is placed by the agent loop on any CPU and counted as "
+                       "overflow",
+               .field = &S::max_queued,
+               .min = 16,
+               .max = 1 << 20});
+  // At most 4 s: with the 100 ms scan that stays far below the kernel's watchdog.
   t.push_back({.path = "scheduler.starvation_ms",
                .flag = "--starvation-ms",
                .help = "guaranteed bound on waiting: a task that waited longer than this many "
                        "milliseconds in a queue of scxx is moved to a CPU's local queue and runs "
-                       "next; 0 disables it; at most 4000, below the kernel's 5 s watchdog",
+                       "next; 0 disables it; at most 4000",
                .field = &S::starvation_ms,
                .min = 0,
                .max = 4000});

@@ -70,6 +70,7 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
   ro->stall_abort = options.stall_abort;
   ro->starvation_ns = options.starvation_ns;
   ro->agent_yield = options.agent_yield;
+  ro->agent_timeout_ns = options.agent_timeout_ns;
   // USER_HZ (100 wherever sched_ext runs) divides a second exactly, as
   // /proc's own conversion assumes.
   const long ticks_per_s = sysconf(_SC_CLK_TCK);
@@ -216,6 +217,8 @@ void BpfScheduler::notify_complete(uint64_t nr_pending, uint64_t nr_overflow) {
   auto &shared = skel_->bss->shared_stats;
   __atomic_store_n(&shared.nr_scheduled, nr_pending, __ATOMIC_RELAXED);
   __atomic_store_n(&shared.nr_policy_overflow, nr_overflow, __ATOMIC_RELAXED);
+  // Progress, for the stalled-agent check (bpf/agent_fallback.bpf.h).
+  __atomic_store_n(&skel_->bss->agent_steps, ++nr_steps_, __ATOMIC_RELAXED);
 }
 
 // Polls the ring for up to agent_spin_ns before the agent sleeps: a task

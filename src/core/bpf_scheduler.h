@@ -84,6 +84,7 @@ private:
   std::span<QueuedTask> sink_;
   size_t sink_len_ = 0;
   uint64_t nr_submitted_ = 0;
+  uint64_t nr_steps_ = 0;
   bool dispatch_refused_ = false; // the last decision found the ring full
   int nr_possible_cpus_ = 1;
 };

@@ -28,6 +28,9 @@ struct SchedulerOptions {
   // are queued (bpf/agent_wakeup.bpf.h).
   bool agent_yield = true;
   uint64_t max_run_ns = 500 * kNsecPerMsec; // tick watchdog, 0 = off
+  // An agent that made no progress for this long while work waited is
+  // stalled: BPF places every task itself until it moves again (0: never).
+  uint64_t agent_timeout_ns = 500 * kNsecPerMsec;
   // Liveness invariant: waits longer than this are counted and recorded;
   // with stall_abort the scheduler stops with a message naming the task.
   uint64_t stall_bound_ns = 1000 * kNsecPerMsec;

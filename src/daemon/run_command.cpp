@@ -19,6 +19,7 @@ namespace scxx {
 PolicyContext make_policy_context(const RunOptions &options) {
   PolicyContext context;
   context.config = policy_config(options.settings);
+  context.limits.max_queued = options.settings.max_queued;
   context.topology = read_cpu_topology();
   const auto it = options.policy_options.find(options.settings.policy);
   if (it != options.policy_options.end()) {

@@ -55,7 +55,8 @@ public:
   [[nodiscard]] virtual bool allows_fast_path() const { return true; }
 
   // Tasks the policy could not hold because its fixed storage was full
-  // (see docs/writing-a-policy.md). Nonzero means the storage is undersized.
+  // (see docs/writing-a-policy.md). Nonzero means the storage is undersized;
+  // the agent loop places a task whose on_queued raised it on any CPU.
   [[nodiscard]] virtual uint64_t nr_overflow() const { return 0; }
 };
 

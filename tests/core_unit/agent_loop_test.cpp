@@ -156,6 +156,47 @@ TEST(AgentLoop, FullChannelKeepsTheDecisionForLater) {
   EXPECT_EQ(backend.pending_reports.back(), 0U);
 }
 
+// A task the policy has no room for is not stranded: the loop places it
+// itself (any CPU, default slice, the latest decision's key), first, and
+// keeps it when the channel is full.
+TEST(AgentLoop, TasksThePolicyCannotHoldAreStillPlaced) {
+  FakeBackend backend;
+  FifoPolicy policy(kConfig, PolicyLimits{.max_queued = 2});
+  PolicyContext context;
+  AgentLoop loop(backend, policy, context);
+  backend.queued = {task(1, 5), task(2, 6), task(3, 7)};
+
+  EXPECT_EQ(loop.step(), AgentLoop::StepResult::kMoved);
+  ASSERT_EQ(backend.dispatched.size(), 3U);
+  EXPECT_EQ(policy.nr_overflow(), 1U);
+  EXPECT_EQ(backend.dispatched[0].pid, 3);
+  EXPECT_EQ(backend.dispatched[0].cpu, kAnyCpu);
+  EXPECT_EQ(backend.dispatched[0].enq_cnt, 7U);
+  EXPECT_EQ(backend.dispatched[0].slice_ns, 0U);
+  EXPECT_EQ(loop.counters().overflow_sent, 1U);
+
+  // Channel full: the overflowed task waits in the loop and goes out first
+  // once there is room; nothing new is read meanwhile.
+  backend.dispatched.clear();
+  backend.capacity = 0;
+  backend.queued = {task(4), task(5), task(6)};
+  EXPECT_EQ(loop.step(), AgentLoop::StepResult::kMoved); // 4 and 5 held, 6 overflows
+  EXPECT_TRUE(backend.dispatched.empty());
+  backend.queued = {task(7)};
+  EXPECT_EQ(loop.step(), AgentLoop::StepResult::kChannelFull);
+  EXPECT_EQ(backend.queued.size(), 1U) << "nothing read while an overflow waits";
+  backend.capacity = SIZE_MAX;
+  // 6 first; then 7, which finds the policy still full (4 and 5); then
+  // the policy's own.
+  EXPECT_EQ(loop.step(), AgentLoop::StepResult::kMoved);
+  std::vector<int32_t> pids;
+  for (const Decision &d : backend.dispatched) {
+    pids.push_back(d.pid);
+  }
+  EXPECT_EQ(pids, (std::vector<int32_t>{6, 7, 4, 5}));
+  EXPECT_EQ(loop.counters().overflow_sent, 3U);
+}
+
 TEST(AgentLoop, ExitNoticesReachThePolicyAndAreNotDispatched) {
   FakeBackend backend;
   GthulhuPolicy policy(kConfig);

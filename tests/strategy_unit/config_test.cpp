@@ -277,6 +277,8 @@ TEST(Config, ExplainMentionsEveryKey) {
                                             "scheduler.agent_spin_us",
                                             "scheduler.agent_wakeup",
                                             "scheduler.max_run_ms",
+                                            "scheduler.agent_timeout_ms",
+                                            "scheduler.max_queued",
                                             "scheduler.starvation_ms",
                                             "scheduler.stall_ms",
                                             "scheduler.stall_abort",

@@ -1,0 +1,84 @@
+// spin_threads N SECONDS: starts N threads that each spin until SECONDS
+// have passed, then reports how many ever ran, the longest any waited to
+// start, and exits 1 unless every thread ran. Small stacks, so thousands
+// fit in the VM. Used by tests/vm/thread_storm.sh.
+#include <pthread.h>
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+namespace {
+
+uint64_t now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+struct Spinner {
+  uint64_t created_ns = 0;
+  uint64_t first_run_ns = 0;
+  uint64_t until_ns = 0;
+};
+
+void *spin(void *arg) {
+  auto *s = static_cast<Spinner *>(arg);
+  s->first_run_ns = now_ns();
+  volatile uint64_t n = 0;
+  while (now_ns() < s->until_ns) {
+    for (int i = 0; i < 1000; ++i) {
+      n = n + 1;
+    }
+  }
+  return nullptr;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: %s THREADS SECONDS\n", argv[0]);
+    return 2;
+  }
+  const long count = std::strtol(argv[1], nullptr, 10);
+  const double secs = std::strtod(argv[2], nullptr);
+  if (count <= 0 || secs <= 0) {
+    std::fprintf(stderr, "spin_threads: THREADS and SECONDS must be positive\n");
+    return 2;
+  }
+  const uint64_t until = now_ns() + static_cast<uint64_t>(secs * 1e9);
+  std::vector<Spinner> spinners(static_cast<size_t>(count));
+  std::vector<pthread_t> threads;
+  threads.reserve(spinners.size());
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  for (Spinner &s : spinners) {
+    s.until_ns = until;
+    s.created_ns = now_ns();
+    pthread_t t{};
+    if (pthread_create(&t, &attr, spin, &s) != 0) {
+      std::fprintf(stderr, "spin_threads: could only create %zu threads\n", threads.size());
+      break;
+    }
+    threads.push_back(t);
+  }
+  for (pthread_t t : threads) {
+    pthread_join(t, nullptr);
+  }
+  size_t ran = 0;
+  uint64_t worst = 0;
+  for (size_t i = 0; i < threads.size(); ++i) {
+    if (spinners[i].first_run_ns != 0) {
+      ++ran;
+      worst = std::max(worst, spinners[i].first_run_ns - spinners[i].created_ns);
+    }
+  }
+  std::printf("spin_threads: %zu of %ld threads created, %zu ran, longest wait to start %llu ms\n",
+              threads.size(), count, ran, static_cast<unsigned long long>(worst / 1000000));
+  return ran == static_cast<size_t>(count) ? 0 : 1;
+}
