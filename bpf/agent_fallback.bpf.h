@@ -49,11 +49,10 @@ static __always_inline void custody_remove(s32 pid)
 }
 
 /* At the take-over, the tasks the agent already decided wait in scxx's DSQs
- * under the policy's keys, another unit than BPF's deadlines: the CPUs
- * would serve BPF's tasks first and leave these to the starvation guard
- * (the first seconds after a SIGSTOP under hackbench, a new process took
- * 4-6 s to start). Put them on BPF's clock, all at its current value, in
- * the shared DSQ, in the order they were in. */
+ * under the policy's keys, another unit than BPF's deadlines, so the order
+ * between them and BPF's tasks would be arbitrary and some would be left to
+ * the starvation guard. Put them on BPF's clock, all at its current value,
+ * in the shared DSQ, in the order they were in. */
 static void rekey_decided_tasks(u64 dsq_id)
 {
 	struct task_struct *p;
