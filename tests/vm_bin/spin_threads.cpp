@@ -56,7 +56,7 @@ int main(int argc, char **argv) {
   threads.reserve(spinners.size());
   pthread_attr_t attr;
   pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 64 * 1024);
+  pthread_attr_setstacksize(&attr, size_t{64} * 1024);
   for (Spinner &s : spinners) {
     s.until_ns = until;
     s.created_ns = now_ns();
