@@ -27,17 +27,12 @@ static __always_inline bool is_agent_loop(const struct task_struct *p)
 	return agent_yield && p->pid == READ_ONCE(agent_loop_pid);
 }
 
-/* Wakes a CPU for the parked agent: an idle one in @mask (any CPU the agent
- * may use will do, the agent is placed where it may run), else this CPU is
- * preempted: a kick of the CPU we run on needs no IPI to another one. */
-static void kick_cpu_for_agent(const struct cpumask *mask)
+/* Wakes a CPU for the parked agent: an idle one @p may use (any CPU will
+ * do, run_parked_agent places the agent where it may run), else this CPU
+ * is preempted: a kick of the CPU we run on needs no IPI to another one. */
+static __always_inline void kick_cpu_for_agent(struct task_struct *p)
 {
-	s32 cpu = scx_bpf_pick_idle_cpu(mask, 0);
-
-	if (cpu >= 0)
-		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-	else
-		scx_bpf_kick_cpu(bpf_get_smp_processor_id(), SCX_KICK_PREEMPT);
+	kick_for(p, bpf_get_smp_processor_id(), SCX_KICK_PREEMPT);
 }
 
 /* A message for the agent was just published (bpf_ringbuf_submit is a full
@@ -51,7 +46,7 @@ static void agent_work_queued(struct task_struct *p, bool kick)
 		return;
 	__sync_lock_test_and_set(&agent_needed, 1);
 	if (kick && READ_ONCE(agent_parked))
-		kick_cpu_for_agent(p->cpus_ptr);
+		kick_cpu_for_agent(p);
 }
 
 /* ops.enqueue of the loop thread when it did not wake up: it yielded, or its
@@ -68,12 +63,8 @@ static void park_agent(struct task_struct *p, struct task_ctx *tctx)
 	 * parked yet and kicked nobody. Only an idle CPU: this one is about to
 	 * run what the agent decided, and busy ones pass through dispatch
 	 * within a slice (the tick bounds it). */
-	if (READ_ONCE(agent_needed)) {
-		s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
-
-		if (cpu >= 0)
-			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-	}
+	if (READ_ONCE(agent_needed))
+		kick_for(p, -1, 0);
 }
 
 /* ops.dispatch: the CPU is giving up the loop thread (@prev); it keeps it
@@ -132,7 +123,7 @@ static void heartbeat_agent(u64 now)
 	p = bpf_task_from_pid(READ_ONCE(agent_loop_pid));
 	if (!p)
 		return;
-	kick_cpu_for_agent(p->cpus_ptr);
+	kick_cpu_for_agent(p);
 	bpf_task_release(p);
 	stat_inc(nr_heartbeat_wakeups);
 }
