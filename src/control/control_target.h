@@ -38,6 +38,18 @@ struct RuntimeSettings {
 inline constexpr size_t kWaitHistogramBuckets = 24;
 using WaitHistogram = std::array<uint64_t, kWaitHistogramBuckets>;
 
+// The last policy switch, as the running scheduler measured it.
+struct PolicySwitchReport {
+  std::string from;
+  std::string to;
+  uint64_t tasks_handed_over = 0; // held by the old policy, given to the new
+  uint64_t pause_us = 0;          // the agent loop decided nothing this long
+  // The longest wait of a runnable task from the switch until one second
+  // after it (0 until that second has passed).
+  uint64_t max_wait_us = 0;
+  double at_s = 0;                // uptime when it happened
+};
+
 struct LiveStats {
   bool attached = false;   // false between sessions (a reload)
   bool kernel_mode = false;
@@ -49,6 +61,7 @@ struct LiveStats {
   long agent_major_faults = 0;
   WaitHistogram waits{};   // since load
   std::string policy;      // the policy deciding now
+  std::optional<PolicySwitchReport> last_switch;
 };
 
 // Threads a strategy covers now (index into the list last set).
