@@ -45,7 +45,10 @@ static void agent_work_queued(struct task_struct *p, bool kick)
 	if (READ_ONCE(agent_needed))
 		return;
 	__sync_lock_test_and_set(&agent_needed, 1);
-	if (kick && READ_ONCE(agent_parked))
+	if (!READ_ONCE(agent_parked))
+		return;
+	agent_called();
+	if (kick)
 		kick_cpu_for_agent(p);
 }
 
@@ -77,6 +80,7 @@ static bool keep_agent_running(struct task_struct *prev)
 		return false;
 	prev->scx.slice = slice_ns;
 	stat_inc(nr_agent_runs);
+	agent_answered(bpf_ktime_get_ns());
 	return true;
 }
 

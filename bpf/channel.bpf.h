@@ -25,6 +25,8 @@ static __always_inline void send_queued(struct scxx_queued_task *m, struct task_
 					struct task_ctx *tctx, const struct scxx_task_boost *boost,
 					s32 cpu, u64 enq_flags)
 {
+	bool wake;
+
 	m->pid = p->pid;
 	m->tgid = p->tgid;
 	m->cpu = cpu;
@@ -49,9 +51,10 @@ static __always_inline void send_queued(struct scxx_queued_task *m, struct task_
 	 * quiet record left there (an exit notification) would swallow it.
 	 * With agent_yield the agent never sleeps on the ring: ops.enqueue
 	 * wakes it afterwards (agent_wakeup.bpf.h). */
-	bpf_ringbuf_submit(m, !agent_yield && __sync_lock_test_and_set(&agent_sleeping, 0)
-				      ? BPF_RB_FORCE_WAKEUP
-				      : BPF_RB_NO_WAKEUP);
+	wake = !agent_yield && __sync_lock_test_and_set(&agent_sleeping, 0);
+	if (wake)
+		agent_called();
+	bpf_ringbuf_submit(m, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	stat_inc(nr_queued);
 }
 

@@ -150,6 +150,10 @@ struct scxx_channel_test_arg {
 	  "times the agent found work while polling before sleep (--agent-spin-us)")                \
 	X(nr_agent_runs, agent_runs, CPU, COUNT,                                                   \
 	  "times BPF ran the parked agent because tasks were queued (agent_wakeup yield)")          \
+	X(nr_agent_wakes, agent_wakes, CPU, COUNT,                                                 \
+	  "times work was queued for an idle agent (parked or asleep) and it then ran")             \
+	X(agent_wake_ns, agent_wake_ns, CPU, COUNT,                                                \
+	  "sum of those delays in ns: agent_wake_ns / agent_wakes is the cost of one wake-up")      \
 	X(nr_policy_overflow, overflow, SHARED, LEVEL,                                             \
 	  "tasks the policy had no room for, placed by the agent loop instead (size the storage)")  \
 	X(nr_agent_stalls, agent_stalls, CPU, COUNT,                                               \

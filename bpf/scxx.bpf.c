@@ -296,6 +296,8 @@ void SCXX_OPS(scxx_running, struct task_struct *p)
 		WRITE_ONCE(usersched_last_run_at, now);
 	if (is_agent_loop(p))
 		WRITE_ONCE(agent_loop_ran_at, now);
+	if (p->pid == READ_ONCE(agent_loop_pid))
+		agent_answered(now);
 	if (tctx) {
 		end_wait(p, tctx, now, cpu);
 		tctx->start_ts = now;

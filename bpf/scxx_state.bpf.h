@@ -91,12 +91,13 @@ static __always_inline struct scxx_cpu_stats *this_cpu_stats(void)
 
 u64 usersched_last_run_at;  /* ns, last time an agent thread started running */
 u64 agent_sleeping;         /* written by the agent: 1 while blocked on the ring */
-/* agent_yield only (agent_wakeup.bpf.h). */
 s32 agent_loop_pid;         /* written by the agent: the thread that runs its loop */
+/* agent_yield only (agent_wakeup.bpf.h). */
 u32 agent_idle;             /* written by the agent: 1 while it yields with nothing to do */
 u32 agent_needed;           /* work for the agent: set by BPF, cleared by the agent */
 u32 agent_parked;           /* BPF holds the yielded loop thread in no DSQ */
 u64 agent_loop_ran_at;      /* ns, last time the loop thread started running */
+u64 agent_called_at;        /* ns, work was queued for an idle agent (0: none since it ran) */
 u64 agent_steps;            /* written by the agent: loop iterations so far */
 u32 agent_stalled;          /* BPF places every task itself (agent_fallback.bpf.h) */
 u64 last_user_key;          /* user mode: key of the latest decision carried out */
@@ -230,6 +231,29 @@ static __always_inline bool agent_holds_nothing(void)
 }
 
 /* The waker commits to sleeping soon (and is not exiting). */
+/* The cost of one agent wake-up, measured from the first message for an
+ * idle agent (asleep on the ring, or parked) until its loop thread runs or
+ * is kept running by ops.dispatch: agent_wake_ns / nr_agent_wakes. One
+ * clock read per wake-up, none per message. */
+static __always_inline void agent_called(void)
+{
+	if (!READ_ONCE(agent_called_at))
+		WRITE_ONCE(agent_called_at, bpf_ktime_get_ns());
+}
+
+static __always_inline void agent_answered(u64 now)
+{
+	u64 at = READ_ONCE(agent_called_at);
+
+	if (!at)
+		return;
+	WRITE_ONCE(agent_called_at, 0);
+	if (now > at) {
+		stat_inc(nr_agent_wakes);
+		stat_add(agent_wake_ns, now - at);
+	}
+}
+
 static __always_inline bool is_wake_sync(u64 wake_flags)
 {
 	const struct task_struct *current = (void *)bpf_get_current_task_btf();

@@ -326,6 +326,10 @@ def main():
                 ag["user_per_s"] = rate(rows, "user", s["pre"]["t"], s["post"]["t"])
                 ag["kernel_per_s"] = rate(rows, "kernel", s["pre"]["t"], s["post"]["t"])
                 ag["fast_per_s"] = rate(rows, "fast", s["pre"]["t"], s["post"]["t"])
+                ag["wakes_per_s"] = rate(rows, "agent_wakes", s["pre"]["t"], s["post"]["t"])
+                wake_ns = rate(rows, "agent_wake_ns", s["pre"]["t"], s["post"]["t"])
+                if ag["wakes_per_s"] and wake_ns is not None:
+                    ag["wake_us"] = wake_ns / ag["wakes_per_s"] / 1000.0
             s["agent"] = ag
 
     # summaries per metric and config
@@ -361,6 +365,8 @@ def main():
                 "user_per_s": summary([s["agent"].get("user_per_s") for s in ss]),
                 "kernel_per_s": summary([s["agent"].get("kernel_per_s") for s in ss]),
                 "fast_per_s": summary([s["agent"].get("fast_per_s") for s in ss]),
+                "wakes_per_s": summary([s["agent"].get("wakes_per_s") for s in ss]),
+                "wake_us": summary([s["agent"].get("wake_us") for s in ss]),
                 "minflt": sum(s["agent"]["minflt"] for s in ss) if ss else None,
                 "majflt": sum(s["agent"]["majflt"] for s in ss) if ss else None,
             }
@@ -573,6 +579,24 @@ def make_markdown(result, configs, workloads, status, summ, agent, goals, plots)
                         row.append("–")
                     else:
                         row.append(f"{100 * u / (u + f):.0f}% / {100 * f / (u + f):.0f}%")
+                L.append("| " + " | ".join(row) + " |")
+            L.append("")
+
+        if user:
+            L.append("### What one agent wake-up costs\n")
+            L.append("From the first task queued for an idle agent (parked after a yield, or asleep on the "
+                     "ring) until its loop thread runs, as BPF measures it (`agent_wake_ns / agent_wakes`), "
+                     "and how often the agent had to be woken; per workload, median over repetitions.\n")
+            head = ["configuration"] + [f"{w}: us per wake-up, wake-ups/s" for w in workloads]
+            L.append("| " + " | ".join(head) + " |")
+            L.append("|" + "---|" * len(head))
+            for c in user:
+                pw = agent.get(c, {}).get("per_workload", {})
+                row = [CONFIG_LABELS.get(c, c)]
+                for w in workloads:
+                    us = (pw.get(w, {}).get("wake_us") or {}).get("median")
+                    n = (pw.get(w, {}).get("wakes_per_s") or {}).get("median")
+                    row.append("–" if us is None else f"{us:.0f} us, {n:.0f}/s")
                 L.append("| " + " | ".join(row) + " |")
             L.append("")
 

@@ -253,9 +253,6 @@ bool BpfScheduler::spin_for_work() {
 // heartbeat bounds the wait.
 bool BpfScheduler::yield_until_needed(bool done) {
   auto *bss = skel_->bss;
-  if (bss->agent_loop_pid == 0) {
-    __atomic_store_n(&bss->agent_loop_pid, static_cast<int32_t>(gettid()), __ATOMIC_SEQ_CST);
-  }
   __atomic_store_n(&bss->agent_idle, done ? 1U : 0U, __ATOMIC_SEQ_CST);
   sched_yield();
   __atomic_store_n(&bss->agent_idle, 0U, __ATOMIC_RELAXED);
@@ -264,6 +261,11 @@ bool BpfScheduler::yield_until_needed(bool done) {
 
 bool BpfScheduler::wait_for_work(int timeout_ms) {
   auto *bss = skel_->bss;
+  // The thread that waits is the loop thread: BPF runs it (yield wake-up)
+  // and measures how long it takes to come (both wake-ups).
+  if (bss->agent_loop_pid == 0) {
+    __atomic_store_n(&bss->agent_loop_pid, static_cast<int32_t>(gettid()), __ATOMIC_SEQ_CST);
+  }
   if (options_.agent_yield) {
     return yield_until_needed(!dispatch_refused_);
   }

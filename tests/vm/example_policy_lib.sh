@@ -13,6 +13,9 @@ printf 'policies:\n  shortest-first:\n    runtime_cap_ms: 5\n' >/tmp/example.yam
 pid=$!
 expect_attached scxx
 grep -q 'policy=shortest-first' "$LOG" || { cat "$LOG"; fail "not running the library's policy"; }
+# The policy opts out of the fast path (allows_fast_path() is false) and the
+# default `--fast-path policy` follows it.
+grep -q 'fast_path=off' "$LOG" || { cat "$LOG"; fail "the policy opted out, yet the fast path is on"; }
 require_tool hackbench
 timeout 120 hackbench -g 2 -l 200 >/dev/null || { cat "$LOG"; fail "hackbench did not finish under the library's policy"; }
 sleep 1.5 # one more stats line
@@ -20,5 +23,8 @@ sleep 1.5 # one more stats line
 kill -INT "$pid"; wait "$pid" || { cat "$LOG"; fail "scxx exited with an error"; }
 user=$(grep '^\[scxx\] totals:' "$LOG" | grep -o ' user=[0-9]*' | cut -d= -f2)
 [ "${user:-0}" -gt 1000 ] || { cat "$LOG"; fail "the policy decided for only ${user:-0} tasks"; }
+# It sees every task: BPF placed none by the fast path.
+fast=$(grep '^\[scxx\] totals:' "$LOG" | grep -o ' fast=[0-9]*' | cut -d= -f2)
+[ "${fast:-1}" -eq 0 ] || { cat "$LOG"; fail "the policy opted out, yet BPF placed $fast tasks by the fast path"; }
 grep -q 'exit kind=unregistered(64)' "$LOG" || { cat "$LOG"; fail "no clean exit"; }
-log "PASS: shortest-first from $LIB scheduled hackbench ($user decisions), clean exit"
+log "PASS: shortest-first from $LIB scheduled hackbench ($user decisions, fast=0: it saw every task), clean exit"

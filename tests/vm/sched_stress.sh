@@ -87,7 +87,7 @@ kill -0 "$pid" 2>/dev/null || { dump; fail "agent died during the stress run"; }
 sleep 1.5 # one more stats line
 last=$(grep '^\[scxx\] t=' "$LOG" | tail -1)
 field() { echo "$last" | grep -o " $1=[0-9]*" | cut -d= -f2; }
-user=$(field user) kernel=$(field kernel) long_waits=$(field long_waits)
+user=$(field user) kernel=$(field kernel) long_waits=$(field long_waits) fast=$(field fast)
 max_wait=$(field max_wait) starved=$(field starved)
 kill -INT "$pid"
 wait "$pid" || { dump; fail "agent exited with an error"; }
@@ -101,6 +101,13 @@ if [ "$MODE" = kernel ]; then
 else
     [ "${user:-0}" -gt 0 ] || fail "no user-space dispatches"
 fi
+# The fast path is on where the policy allows it (all built-in ones do) and
+# off where the operator turned it off: then the policy sees every task.
+case "$MODE" in
+    gthulhu-policy) [ "${fast:-1}" -eq 0 ] || fail "--fast-path off, yet BPF placed $fast tasks itself" ;;
+    kernel) ;;
+    *) [ "${fast:-0}" -gt 0 ] || fail "the fast path never placed a task (fast=${fast:-?})" ;;
+esac
 end_pf=$(echo "$last" | grep -o 'pf_minor=[0-9]* pf_major=[0-9]*')
 if [ "$end_pf" != "$warm" ]; then
     # A clocksource switch moves the vDSO's clock reads to another page of
