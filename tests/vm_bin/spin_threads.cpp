@@ -1,14 +1,18 @@
-// spin_threads N SECONDS: starts N threads that each spin until SECONDS
-// have passed, then reports how many ever ran, the longest any waited to
-// start, and exits 1 unless every thread ran. Small stacks, so thousands
-// fit in the VM. Used by tests/vm/thread_storm.sh.
+// spin_threads [--after-usr1] N SECONDS: starts N threads that each spin
+// until SECONDS have passed, then reports how many ever ran, the longest any
+// waited to start, and exits 1 unless every thread ran. Small stacks, so
+// thousands fit in the VM. With --after-usr1 the threads are created only
+// when SIGUSR1 arrives (threads born after a strategy named the process).
+// Used by tests/vm/thread_storm.sh and tests/vm/control_plane.sh.
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -40,15 +44,26 @@ void *spin(void *arg) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s THREADS SECONDS\n", argv[0]);
+  const bool after_usr1 = argc == 4 && std::string_view(argv[1]) == "--after-usr1";
+  if (argc != 3 && !after_usr1) {
+    std::fprintf(stderr, "usage: %s [--after-usr1] THREADS SECONDS\n", argv[0]);
     return 2;
   }
-  const long count = std::strtol(argv[1], nullptr, 10);
-  const double secs = std::strtod(argv[2], nullptr);
+  const long count = std::strtol(argv[argc - 2], nullptr, 10);
+  const double secs = std::strtod(argv[argc - 1], nullptr);
   if (count <= 0 || secs <= 0) {
     std::fprintf(stderr, "spin_threads: THREADS and SECONDS must be positive\n");
     return 2;
+  }
+  if (after_usr1) {
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &usr1, nullptr);
+    std::printf("spin_threads: waiting for SIGUSR1\n");
+    std::fflush(stdout);
+    int sig = 0;
+    sigwait(&usr1, &sig);
   }
   const uint64_t until = now_ns() + static_cast<uint64_t>(secs * 1e9);
   std::vector<Spinner> spinners(static_cast<size_t>(count));
