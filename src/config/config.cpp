@@ -7,6 +7,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -405,9 +407,35 @@ private:
       return "a list";
     }
     if (node.IsScalar()) {
-      return "\"" + node.Scalar() + "\"";
+      return quoted(node.Scalar());
     }
     return "nothing";
+  }
+
+  // A scalar as a message shows it: on one line, control characters
+  // escaped, cut after 40 characters.
+  static std::string quoted(const std::string &text) {
+    constexpr size_t kMaxShown = 40;
+    std::string out = "\"";
+    for (size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c == '\n') {
+        out += "\\n";
+      } else if (c < 0x20 || c == 0x7f) {
+        out += "\\x" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15];
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out + (text.size() > kMaxShown ? "...\"" : "\"");
+  }
+
+  // Keys of the file are names such as "slice_us": anything else (spaces,
+  // a line break inside a quoted key) cannot be a key path in a message.
+  static bool is_plain_name(const std::string &name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+    });
   }
 
   // table: the table path of the map ("strategies[].match"); shown: the same
@@ -422,6 +450,9 @@ private:
         fail(key.Mark(), shown, "keys must be plain names, got " + describe_node(key));
       }
       const std::string &name = key.Scalar();
+      if (!is_plain_name(name)) {
+        fail(key.Mark(), shown, "keys must be plain names, got " + describe_node(key));
+      }
       const std::string table_path = child_path(table, name);
       const std::string shown_path = child_path(shown, name);
       const KeyDesc *desc = find_key(table_path);

@@ -123,6 +123,15 @@ TEST(Config, UnknownKeys) {
                   "strategies[1].match.exe: unknown key (known: pid, tgid, comm, cgroup)");
 }
 
+// A quoted key spanning lines is no name: the message says so on one line
+// instead of printing the key as if it were a path.
+TEST(Config, KeysThatAreNoNamesAreRefusedAsSuch) {
+  std::string top = error_of("\"sched\\nuler\": 1\n");
+  EXPECT_CONTAINS(top, "test.yaml:1: keys must be plain names, got \"sched\\nuler\"");
+  std::string nested = error_of("scheduler:\n  \"slice us\": 5\n");
+  EXPECT_CONTAINS(nested, "test.yaml:2: scheduler: keys must be plain names, got \"slice us\"");
+}
+
 TEST(Config, OutOfRangeNamesTheRange) {
   EXPECT_CONTAINS(error_of("scheduler:\n  slice_us: 5\n"),
                   "test.yaml:2: scheduler.slice_us: 5 is out of range [100, 1000000]");
@@ -209,7 +218,7 @@ TEST(Config, StrategyErrors) {
 // before the reason.
 TEST(Config, ControlCharactersAreEscapedInMessages) {
   EXPECT_CONTAINS(error_of(std::string("scheduler:\n  \"slice\\0_us\\e\": 5\n")),
-                  "test.yaml:2: scheduler.slice\\x00_us\\x1b: unknown key (known: ");
+                  "test.yaml:2: scheduler: keys must be plain names, got \"slice\\x00_us\\x1b\"");
   EXPECT_CONTAINS(error_of(std::string("scheduler:\n  policy: \"fi\\nfo\"\n")),
                   "scheduler.policy: \"fi\\nfo\" is not one of");
 }
