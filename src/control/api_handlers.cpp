@@ -83,19 +83,32 @@ std::string error_body(const std::string &message, const std::string &field) {
   return json{{"error", message}, {"field", field}}.dump();
 }
 
-ApiHandlers::ApiHandlers(ControlTarget &target, Store &store, ApiLimits limits)
+ApiHandlers::ApiHandlers(ControlTarget &target, Store &store, ApiLimits limits,
+                         const std::vector<StrategyRule> &config_strategies)
     : target_(target), store_(store), limits_(limits) {
   StoredState state = store_.load();
+  if (!state.strategies_written) {
+    state.strategies.clear();
+    int64_t id = 1;
+    for (const StrategyRule &rule : config_strategies) {
+      StoredStrategy s;
+      s.id = id++;
+      s.rule = rule;
+      state.strategies.push_back(std::move(s));
+    }
+    state.next_id = id;
+  }
+  const std::string source = state.strategies_written ? store_.path() : "the configuration file";
   if (state.strategies.size() > limits_.max_strategies) {
-    throw StoreError(store_.path() + ": holds " + std::to_string(state.strategies.size()) +
-                     " strategies, more than api.max_strategies (" +
-                     std::to_string(limits_.max_strategies) + ")");
+    throw std::invalid_argument(source + " holds " + std::to_string(state.strategies.size()) +
+                                " strategies, more than api.max_strategies (" +
+                                std::to_string(limits_.max_strategies) + ")");
   }
   const ExpandedRules expanded = expand_rules(state.strategies);
   try {
     const StrategyEngine check(expanded.rules);
   } catch (const StrategyError &e) {
-    throw StoreError(store_.path() + ": stored strategies refused: " + e.what());
+    throw StoreError(source + ": strategies refused: " + e.what());
   }
   strategies_ = std::move(state.strategies);
   next_id_ = state.next_id;

@@ -34,8 +34,14 @@ struct ApiLimits {
 class ApiHandlers {
 public:
   // Loads the store's strategies and applies them to `target` (the daemon
-  // has applied the stored settings before: see api_service.h).
-  ApiHandlers(ControlTarget &target, Store &store, ApiLimits limits);
+  // has applied the stored settings before: see api_service.h). Until the
+  // API has changed the strategies once, the store has none of its own and
+  // `config_strategies` (the configuration file's) are the list: they get
+  // ids 1..n and are written with the first change. Throws StoreError when
+  // the stored strategies are refused, std::invalid_argument when there are
+  // more than limits.max_strategies.
+  ApiHandlers(ControlTarget &target, Store &store, ApiLimits limits,
+              const std::vector<StrategyRule> &config_strategies = {});
 
   ApiResponse handle(const std::string &method, const std::string &path, const std::string &body);
 

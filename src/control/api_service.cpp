@@ -54,8 +54,9 @@ std::string bearer_token(const httplib::Request &req) {
 
 class Service : public ApiService {
 public:
-  Service(const ApiSettings &api, ControlTarget &target, Store &store, ApiLog log)
-      : api_(api), handlers_(target, store, ApiLimits{api.max_strategies}),
+  Service(const ApiSettings &api, ControlTarget &target, Store &store, ApiLog log,
+          const std::vector<StrategyRule> &config_strategies)
+      : api_(api), handlers_(target, store, ApiLimits{api.max_strategies}, config_strategies),
         log_(log ? std::move(log) : ApiLog(default_log)) {}
 
   ~Service() override { stop(); }
@@ -244,8 +245,9 @@ std::unique_ptr<Store> open_store(const ApiSettings &api) {
 }
 
 std::unique_ptr<ApiService> start_api_service(const ApiSettings &api, ControlTarget &target,
-                                              Store &store, ApiLog log) {
-  auto service = std::make_unique<Service>(api, target, store, std::move(log));
+                                              Store &store, ApiLog log,
+                                              const std::vector<StrategyRule> &config_strategies) {
+  auto service = std::make_unique<Service>(api, target, store, std::move(log), config_strategies);
   service->start();
   return service;
 }

@@ -8,11 +8,14 @@
 //      give, take the stored value (StoredState::settings) over the file's.
 //   2. Before the scheduler attaches (every thread of `scxx run` must exist
 //      before then, see src/core/memory_lock.h), call
-//      start_api_service(api, target, *store): it applies the stored
-//      strategies through target.set_strategies (they replace the config
-//      file's when the store has any), creates every thread, binds the
+//      start_api_service(api, target, *store, log, config.strategies): it
+//      applies the strategies through target.set_strategies, creates every
+//      thread, binds the
 //      socket(s) and returns once they accept. Requests that arrive before
-//      the scheduler runs are answered from ControlTarget as it is.
+//      the scheduler runs are answered from ControlTarget as it is. Pass
+//      the configuration file's strategies: they stay in force (and are the
+//      API's list) until the API first changes the strategies; from then on
+//      the database's apply.
 //   3. Keep the returned ApiService alive while the scheduler runs;
 //      destroying it (or stop()) closes the sockets and joins its threads.
 #pragma once
@@ -76,8 +79,12 @@ public:
 };
 
 // Throws ApiStartError (a listener, key or certificate problem, naming the
-// setting and file) or StoreError (the stored state is refused).
-std::unique_ptr<ApiService> start_api_service(const ApiSettings &api, ControlTarget &target,
-                                              Store &store, ApiLog log = {});
+// setting and file), StoreError (the stored state is refused) or
+// std::invalid_argument (more strategies than api.max_strategies).
+// `config_strategies`: the configuration file's, the list until the API
+// first changes it (ApiHandlers).
+std::unique_ptr<ApiService>
+start_api_service(const ApiSettings &api, ControlTarget &target, Store &store, ApiLog log = {},
+                  const std::vector<StrategyRule> &config_strategies = {});
 
 } // namespace scxx

@@ -205,6 +205,7 @@ StoredState Store::load() const {
   } catch (const std::exception &) {
     throw StoreError(path_ + ": next_id \"" + next + "\" is not a number");
   }
+  state.strategies_written = meta_value(db_, path_, "strategies_written") == "1";
   const std::string settings = meta_value(db_, path_, "settings");
   if (!settings.empty()) {
     try {
@@ -231,6 +232,7 @@ void Store::save_strategies(const std::vector<StoredStrategy> &strategies, int64
     const std::string next = std::to_string(next_id);
     sqlite3_bind_text(meta.get(), 1, next.c_str(), -1, SQLITE_TRANSIENT);
     meta.step(path_);
+    exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('strategies_written', '1')");
     exec("COMMIT");
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

@@ -39,6 +39,7 @@ struct StoredState {
   std::vector<StoredStrategy> strategies;  // by id
   std::optional<RuntimeSettings> settings; // nullopt: never changed through the API
   int64_t next_id = 1;                     // the id the next new strategy gets
+  bool strategies_written = false;         // save_strategies() was ever called
 };
 
 class Store {

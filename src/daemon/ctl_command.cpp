@@ -110,7 +110,9 @@ void print_stats(const json &j) {
     std::printf("%-26s %lld\n", "agent_minor_faults", j["agent"].value("minor_faults", 0LL));
     std::printf("%-26s %lld\n", "agent_major_faults", j["agent"].value("major_faults", 0LL));
   }
-  for (const auto &item : j.value("counters", json::object()).items()) {
+  // A named copy: a range-for over items() of a temporary would dangle.
+  const json counters = j.value("counters", json::object());
+  for (const auto &item : counters.items()) {
     std::printf("%-26s %s\n", item.key().c_str(), item.value().dump().c_str());
   }
   if (j.contains("last_switch") && j["last_switch"].is_object()) {

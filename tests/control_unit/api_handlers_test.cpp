@@ -260,3 +260,49 @@ TEST_F(ApiHandlersTest, StoredStrategiesComeBackInANewInstance) {
 
 } // namespace
 } // namespace scxx
+
+namespace scxx {
+namespace {
+
+TEST(ApiHandlersStart, TheConfigFilesStrategiesHoldUntilTheApiChangesThem) {
+  auto store = Store::in_memory();
+  StrategyRule from_file;
+  from_file.comm_regex = "^make$";
+  from_file.priority = 4;
+  from_file.name = "build";
+  {
+    test::FakeControlTarget target;
+    ApiHandlers api(target, *store, ApiLimits{8}, {from_file});
+    ASSERT_EQ(target.rules().size(), 1U); // in force, not wiped by an empty store
+    EXPECT_EQ(api.strategies()[0].id, 1);
+    EXPECT_EQ(
+        api.handle("POST", "/api/v1/strategies", R"({"priority":2,"match":{"pid":9}})").status,
+        201);
+    EXPECT_EQ(target.rules().size(), 2U);
+  }
+  // Once the API wrote, the store's list applies, whatever the file says.
+  StrategyRule changed = from_file;
+  changed.priority = 9;
+  test::FakeControlTarget target;
+  const ApiHandlers api(target, *store, ApiLimits{8}, {changed});
+  ASSERT_EQ(target.rules().size(), 2U);
+  EXPECT_EQ(target.rules()[0].priority, 4U);
+  // Deleting every strategy through the API is kept too.
+  ApiHandlers again(target, *store, ApiLimits{8}, {changed});
+  EXPECT_EQ(again.handle("DELETE", "/api/v1/strategies/1", "").status, 200);
+  EXPECT_EQ(again.handle("DELETE", "/api/v1/strategies/2", "").status, 200);
+  test::FakeControlTarget fresh;
+  const ApiHandlers last(fresh, *store, ApiLimits{8}, {changed});
+  EXPECT_TRUE(fresh.rules().empty());
+}
+
+TEST(ApiHandlersStart, MoreConfigStrategiesThanTheMaximumAreRefused) {
+  auto store = Store::in_memory();
+  StrategyRule rule;
+  rule.pid = 1;
+  test::FakeControlTarget target;
+  EXPECT_THROW(ApiHandlers(target, *store, ApiLimits{1}, {rule, rule}), std::invalid_argument);
+}
+
+} // namespace
+} // namespace scxx
