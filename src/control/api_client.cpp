@@ -72,14 +72,14 @@ ApiReply api_request(const ApiClientOptions &options, const std::string &method,
                            ": not a usable certificate and key");
     }
     if (!options.cacert.empty()) {
-      ssl->set_ca_cert_path(options.cacert.c_str());
+      ssl->set_ca_cert_path(options.cacert);
     }
     ssl->enable_server_certificate_verification(true);
     client = std::move(ssl);
     where = options.url;
   }
   if (!options.token_file.empty()) {
-    client->set_bearer_token_auth(read_token(options.token_file).c_str());
+    client->set_bearer_token_auth(read_token(options.token_file));
   }
   client->set_connection_timeout(options.timeout);
   client->set_read_timeout(options.timeout);

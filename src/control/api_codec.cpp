@@ -296,7 +296,9 @@ RuntimeSettings settings_from_json(const json &j, const RuntimeSettings &current
           for (const std::string &c : choices) {
             names += names.empty() ? c : ", " + c;
           }
-          refuse(m.name, "\"" + value + "\" is not one of " + names, kHttpUnprocessable);
+          std::string message = "\"" + value + "\" is not one of ";
+          message += names;
+          refuse(m.name, message, kHttpUnprocessable);
         }
       }
       next.*m.text = std::move(value);

@@ -173,7 +173,7 @@ private:
     const auto serve = [this](const httplib::Request &req, httplib::Response &res) {
       const ApiResponse r = handlers_.handle(req.method, req.path, req.body);
       res.status = r.status;
-      res.set_content(r.body, r.content_type.c_str());
+      res.set_content(r.body, r.content_type);
     };
     s.Get(".*", serve);
     s.Post(".*", serve);
@@ -192,7 +192,7 @@ private:
           return httplib::Server::HandlerResponse::Handled;
         }));
     s.set_exception_handler(
-        [](const httplib::Request &, httplib::Response &res, std::exception_ptr) {
+        [](const httplib::Request &, httplib::Response &res, const std::exception_ptr &) {
           res.status = kHttpInternal;
           res.set_content(error_body("internal error", ""), "application/json");
         });

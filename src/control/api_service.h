@@ -52,7 +52,7 @@ struct ApiSettings {
   // Bounds on every request, the same on both listeners.
   size_t threads = 2;      // workers per listener
   size_t max_pending = 32; // accepted connections waiting for a worker
-  size_t max_body_bytes = 256 * 1024;
+  size_t max_body_bytes = size_t{256} * 1024;
   std::chrono::seconds io_timeout{5}; // read and write, per call
   size_t max_requests_per_connection = 32;
 };

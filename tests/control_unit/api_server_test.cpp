@@ -241,3 +241,36 @@ TEST_F(TcpApi, ClientCertificatesSignedByTheClientCaOnly) {
 
 } // namespace
 } // namespace scxx
+
+namespace scxx {
+namespace {
+
+// The configuration file and the command line refuse the same (through
+// settings_problem) before anything starts.
+TEST(TcpSettings, ListenWithoutTlsOrAuthenticationIsAConfigError) {
+  Settings s;
+  s.api_listen = "0.0.0.0:8443";
+  auto problem = settings_problem(s);
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->path, "api.listen");
+  EXPECT_NE(problem->message.find("TLS only"), std::string::npos);
+  s.api_tls_cert = "/etc/scxx/server.crt";
+  s.api_tls_key = "/etc/scxx/server.key";
+  problem = settings_problem(s);
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->message.find("without authentication"), std::string::npos);
+  s.api_jwt_public_key = "/etc/scxx/jwt.pub";
+  problem = settings_problem(s);
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->path, "api.jwt_issuer");
+  s.api_jwt_issuer = "ops";
+  EXPECT_FALSE(settings_problem(s));
+  const ApiSettings api = api_settings(s);
+  EXPECT_EQ(api.listen, "0.0.0.0:8443");
+  EXPECT_EQ(api.jwt_issuer, "ops");
+  EXPECT_EQ(api.socket_path, "/run/scxx/api.sock");
+  EXPECT_EQ(api.database, "/var/lib/scxx/scxx.db");
+}
+
+} // namespace
+} // namespace scxx
