@@ -74,12 +74,12 @@ TEST(PodCgroup, PrefixesMatchBothDriversAndEveryQosClass) {
   pod.pod_uid = uid;
   const ExpandedRules expanded = expand_rules({pod});
   const StrategyEngine engine(expanded.rules);
+  const std::string systemd_uid = "0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0";
   const std::vector<std::string> inside = {
-      "/kubepods.slice/kubepods-burstable.slice/"
-      "kubepods-burstable-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice/"
-      "cri-containerd-abc.scope",
-      "/kubepods.slice/kubepods-besteffort.slice/"
-      "kubepods-besteffort-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice/cri-containerd-x.scope",
+      "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + systemd_uid +
+          ".slice/cri-containerd-abc.scope",
+      "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + systemd_uid +
+          ".slice/cri-containerd-x.scope",
       "/kubepods.slice/kubepods-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice/crio-1.scope",
       "/kubepods/burstable/pod0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/abcdef",
       "/kubepods/besteffort/pod0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/abcdef",

@@ -185,8 +185,12 @@ TEST(Store, EveryAcknowledgedWriteSurvivesKill9) {
       api.socket_path = sock;
       api.database = db;
       api.max_strategies = 4096;
-      auto service = start_api_service(api, target, *store);
+      // Serves until killed; the service lives as long as this scope.
+      const auto service = start_api_service(api, target, *store);
       for (;;) {
+        if (!service) {
+          ::_exit(4);
+        }
         ::pause();
       }
     } catch (const std::exception &e) {
