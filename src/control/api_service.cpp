@@ -6,6 +6,7 @@
 #include "control/jwt_verifier.h"
 #include "control/unix_socket_server.h"
 
+#include <atomic>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -203,12 +204,17 @@ private:
   void launch(httplib::Server &s) {
     auto *pool = new BoundedTaskQueue(api_.threads, api_.max_pending);
     s.new_task_queue = [pool] { return pool; }; // httplib owns and deletes it
-    listeners_.emplace_back([&s, this] {
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    listeners_.emplace_back([&s, this, done] {
       if (!s.listen_after_bind()) {
         log_("a listener stopped with an error");
       }
+      done->store(true);
     });
     while (!s.is_running()) {
+      if (done->load()) { // it gave up before accepting anything
+        throw ApiStartError("the API listener could not start");
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
