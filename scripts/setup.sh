@@ -32,7 +32,7 @@ PKGS=(build-essential cmake ninja-build pkg-config git ca-certificates
       clang-format clang-tidy
       libgtest-dev libgmock-dev libbenchmark-dev
       libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-      libcpp-httplib-dev libseccomp-dev
+      libcpp-httplib-dev libseccomp-dev libsqlite3-dev libssl-dev openssl prometheus
       busybox-static zstd cpio xz-utils kmod
       rt-tests stress-ng gnuplot-nox procps util-linux python3)
 # QEMU from backports (10.x): Debian 12's 7.2 panics guests in int3 text

@@ -141,6 +141,7 @@ constexpr double kPidMax = 4194304;
 const std::map<std::string, std::string> kSectionHelp{
     {"scheduler", "how the scheduler runs"},
     {"stats", "live statistics"},
+    {"api", "the control API served by `scxx run` (docs/CONTROL.md)"},
 };
 
 std::vector<KeyDesc> build_table() {

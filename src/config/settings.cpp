@@ -57,6 +57,29 @@ std::optional<SettingsProblem> settings_problem(const Settings &s) {
                                " must not exceed scheduler.slice_us (" +
                                std::to_string(s.slice_us) + ")"};
   }
+  if (auto problem = api_settings_problem(s)) {
+    return problem;
+  }
+  return std::nullopt;
+}
+
+std::optional<SettingsProblem> api_settings_problem(const Settings &s) {
+  if (s.api_listen.empty()) {
+    return std::nullopt;
+  }
+  if (s.api_tls_cert.empty() || s.api_tls_key.empty()) {
+    return SettingsProblem{"api.listen", "api.tls_cert",
+                           "TCP is served over TLS only: set api.tls_cert and api.tls_key"};
+  }
+  if (s.api_client_ca.empty() && s.api_jwt_public_key.empty()) {
+    return SettingsProblem{"api.listen", "api.client_ca",
+                           "TCP is never served without authentication: set api.client_ca "
+                           "(client certificates) or api.jwt_public_key (bearer tokens)"};
+  }
+  if (!s.api_jwt_public_key.empty() && s.api_jwt_issuer.empty()) {
+    return SettingsProblem{"api.jwt_issuer", "api.jwt_public_key",
+                           "required with api.jwt_public_key (tokens are checked against it)"};
+  }
   return std::nullopt;
 }
 

@@ -37,6 +37,16 @@ struct Settings {
   double stats_interval_s = 0; // 0: no live statistics
   double duration_s = 0;       // 0: until SIGINT/SIGTERM
   bool debug = SchedulerOptions{}.debug;
+  // The control API (src/control, docs/CONTROL.md).
+  std::string api_socket = "/run/scxx/api.sock"; // "" turns the Unix socket off
+  std::string api_listen;                        // "host:port" over TLS; "" = no TCP
+  std::string api_tls_cert;
+  std::string api_tls_key;
+  std::string api_client_ca;      // mTLS: clients must present a certificate it signed
+  std::string api_jwt_public_key; // RS256 bearer tokens verified with this PEM key
+  std::string api_jwt_issuer;     // the "iss" every token must carry
+  std::string api_database = "/var/lib/scxx/scxx.db"; // "" keeps nothing across restarts
+  uint64_t api_max_strategies = 256;
 };
 
 // A rule between several settings that the table's per-key ranges cannot
@@ -51,6 +61,9 @@ struct SettingsProblem {
 // Checks every rule that spans settings. The config file and the command
 // line (after the file) both call it, so each rule is written once.
 std::optional<SettingsProblem> settings_problem(const Settings &s);
+// The part of it about the control API (the TCP listener's TLS and
+// authentication), which the API checks again when it starts.
+std::optional<SettingsProblem> api_settings_problem(const Settings &s);
 
 // The values scheduler.agent_wakeup and scheduler.fast_path take.
 std::vector<std::string> agent_wakeup_names();

@@ -133,6 +133,51 @@ std::vector<SettingDesc> build() {
                .field = &S::stats_interval_s,
                .min = 0,
                .max = 3600});
+  t.push_back({.path = "api.socket",
+               .flag = "--api-socket",
+               .help = "Unix socket of the control API (`scxx ctl`), mode 0600, owned by the user "
+                       "scxx runs as; empty turns it off",
+               .field = &S::api_socket});
+  t.push_back({.path = "api.listen",
+               .flag = "--api-listen",
+               .help = "also serve the control API over TLS on this host:port; needs "
+                       "api.tls_cert, api.tls_key and api.client_ca or api.jwt_public_key "
+                       "(never served without authentication); empty: no TCP",
+               .field = &S::api_listen});
+  t.push_back({.path = "api.tls_cert",
+               .flag = "--api-tls-cert",
+               .help = "PEM certificate (chain) the TCP listener presents",
+               .field = &S::api_tls_cert});
+  t.push_back({.path = "api.tls_key",
+               .flag = "--api-tls-key",
+               .help = "PEM private key of api.tls_cert",
+               .field = &S::api_tls_key});
+  t.push_back({.path = "api.client_ca",
+               .flag = "--api-client-ca",
+               .help = "PEM CA certificate(s): TCP clients must present a certificate signed by "
+                       "it (mutual TLS)",
+               .field = &S::api_client_ca});
+  t.push_back({.path = "api.jwt_public_key",
+               .flag = "--api-jwt-public-key",
+               .help = "PEM public RSA key: TCP requests carry `Authorization: Bearer` RS256 "
+                       "tokens signed by its private key, with exp and iss",
+               .field = &S::api_jwt_public_key});
+  t.push_back({.path = "api.jwt_issuer",
+               .flag = "--api-jwt-issuer",
+               .help = "the issuer (\"iss\" claim) every bearer token must name; required with "
+                       "api.jwt_public_key",
+               .field = &S::api_jwt_issuer});
+  t.push_back({.path = "api.database",
+               .flag = "--api-database",
+               .help = "SQLite file keeping the strategies and settings changed through the API "
+                       "across restarts; empty keeps them in memory only",
+               .field = &S::api_database});
+  t.push_back({.path = "api.max_strategies",
+               .flag = "--api-max-strategies",
+               .help = "most strategies the API holds (a pod intent counts once)",
+               .field = &S::api_max_strategies,
+               .min = 1,
+               .max = 4096});
   t.push_back({.path = "",
                .flag = "--duration",
                .help = "stop after this many seconds; 0 runs until SIGINT or SIGTERM",

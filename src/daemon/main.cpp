@@ -2,11 +2,13 @@
 //   scxx run [options]       attach and schedule
 //   scxx monitor             live statistics of a running scxx
 //   scxx config --explain    every configuration key, its range and meaning
+//   scxx ctl ...             change strategies, settings and the policy of a running scxx
 //   scxx sim --workload F    compare policies on a simulated machine
 #include "config/config.h"
 #include "config/settings_table.h"
 #include "core/error.h"
 #include "daemon/cli_settings.h"
+#include "daemon/ctl_command.h"
 #include "daemon/monitor_command.h"
 #include "daemon/policy_library.h"
 #include "daemon/run_command.h"
@@ -92,6 +94,8 @@ int cli_main(int argc, char **argv) {
       ->check(CLI::ExistingFile);
 
   scxx::SimCommand sim_cmd(app);
+  scxx::CtlCommand ctl;
+  auto *ctl_cmd = scxx::add_ctl_command(app, ctl);
 
   try {
     app.parse(argc, argv);
@@ -116,6 +120,9 @@ int cli_main(int argc, char **argv) {
                 cfg.settings.policy.c_str(), cfg.settings.kernel_mode ? "kernel" : "user",
                 cfg.strategies.size());
     return 0;
+  }
+  if (*ctl_cmd) {
+    return scxx::run_ctl(ctl);
   }
   if (sim_cmd.chosen()) {
     return sim_cmd.run();

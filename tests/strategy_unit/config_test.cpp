@@ -104,8 +104,9 @@ strategies:
 
 TEST(Config, UnknownKeys) {
   std::string top = error_of("scheduler:\n  slice_us: 100\nschedular:\n  partial: true\n");
-  EXPECT_CONTAINS(top, "test.yaml:3: schedular: unknown key (known: scheduler, stats, policies, "
-                       "strategies)");
+  EXPECT_CONTAINS(top,
+                  "test.yaml:3: schedular: unknown key (known: scheduler, stats, api, policies, "
+                  "strategies)");
 
   std::string nested = error_of("scheduler:\n  slice_usx: 20000\n");
   EXPECT_CONTAINS(nested, "test.yaml:2: scheduler.slice_usx: unknown key (known: policy, "
@@ -295,6 +296,16 @@ TEST(Config, ExplainMentionsEveryKey) {
                                             "scheduler.forbid_mmap",
                                             "stats",
                                             "stats.interval_s",
+                                            "api",
+                                            "api.socket",
+                                            "api.listen",
+                                            "api.tls_cert",
+                                            "api.tls_key",
+                                            "api.client_ca",
+                                            "api.jwt_public_key",
+                                            "api.jwt_issuer",
+                                            "api.database",
+                                            "api.max_strategies",
                                             "policies",
                                             "policies.gthulhu",
                                             "policies.gthulhu.shortest_slice_pct",

@@ -1,0 +1,171 @@
+#include "control/prometheus_metrics.h"
+
+#include <charconv>
+#include <map>
+
+namespace scxx {
+namespace {
+
+constexpr double kSecondsPerUs = 1e-6;
+constexpr double kSecondsPerNs = 1e-9;
+
+// The shortest text that reads back as the same double ("2e-06", "0.75").
+std::string number(double v) {
+  char buf[40];
+  const auto result = std::to_chars(buf, buf + sizeof(buf), v);
+  return {buf, result.ptr};
+}
+
+// A label value with \, " and newline escaped as the format asks.
+std::string label(const std::string &v) {
+  std::string out;
+  for (const char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// HELP text: only \ and newline are escaped.
+std::string help(std::string_view v) {
+  std::string out;
+  for (const char c : v) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void header(std::string &out, const std::string &name, std::string_view text, const char *type) {
+  out += "# HELP " + name + " " + help(text) + "\n# TYPE " + name + " " + type + "\n";
+}
+
+std::string stat_name(const StatDesc &d) {
+  std::string name(d.name);
+  const std::string prefix = "nr_";
+  if (name.rfind(prefix, 0) == 0) {
+    name = name.substr(prefix.size());
+  }
+  if (d.kind == StatKind::kMaxNs) {
+    const std::string ns = "_ns";
+    if (name.size() > ns.size() && name.compare(name.size() - ns.size(), ns.size(), ns) == 0) {
+      name.resize(name.size() - ns.size());
+    }
+    return "scxx_" + name + "_seconds";
+  }
+  return "scxx_" + name + (d.kind == StatKind::kCount ? "_total" : "");
+}
+
+double bucket_middle_us(size_t i) {
+  return i == 0 ? 1.0 : 1.5 * static_cast<double>(uint64_t{1} << i);
+}
+
+} // namespace
+
+double estimated_wait_sum_seconds(const WaitHistogram &waits) {
+  double sum_us = 0;
+  for (size_t i = 0; i < waits.size(); ++i) {
+    sum_us += static_cast<double>(waits[i]) * bucket_middle_us(i);
+  }
+  return sum_us * kSecondsPerUs;
+}
+
+std::string prometheus_metrics(const LiveStats &stats,
+                               const std::vector<StoredStrategy> &strategies,
+                               const std::vector<StrategyCoverage> &coverage) {
+  std::string out;
+  header(out, "scxx_up", "1 while the scheduler is attached, 0 between sessions", "gauge");
+  out += "scxx_up " + std::string(stats.attached ? "1" : "0") + "\n";
+  header(out, "scxx_uptime_seconds", "seconds since scxx run started", "gauge");
+  out += "scxx_uptime_seconds " + number(stats.uptime_s) + "\n";
+  header(out, "scxx_policy_info", "the policy deciding now (value always 1)", "gauge");
+  out += "scxx_policy_info{policy=\"" + label(stats.policy) + "\",kernel_mode=\"" +
+         (stats.kernel_mode ? "true" : "false") + "\"} 1\n";
+
+  for (const StatDesc &d : stat_descs()) {
+    const std::string name = stat_name(d);
+    const uint64_t value = stats.sched.*d.field;
+    switch (d.kind) {
+    case StatKind::kCount:
+      header(out, name, std::string(d.description) + " (since the scheduler loaded)", "counter");
+      out += name + " " + std::to_string(value) + "\n";
+      break;
+    case StatKind::kLevel:
+      header(out, name, d.description, "gauge");
+      out += name + " " + std::to_string(value) + "\n";
+      break;
+    case StatKind::kMaxNs:
+      header(out, name, d.description, "gauge");
+      out += name + " " + number(static_cast<double>(value) * kSecondsPerNs) + "\n";
+      break;
+    }
+  }
+
+  header(out, "scxx_agent_cpu_seconds_total", "user and system CPU time of the scxx process",
+         "counter");
+  out += "scxx_agent_cpu_seconds_total " + number(stats.agent_cpu_s) + "\n";
+  header(out, "scxx_agent_page_faults_total", "page faults of the scxx process", "counter");
+  out += "scxx_agent_page_faults_total{kind=\"minor\"} " +
+         std::to_string(stats.agent_minor_faults) + "\n";
+  out += "scxx_agent_page_faults_total{kind=\"major\"} " +
+         std::to_string(stats.agent_major_faults) + "\n";
+
+  // Coverage is per rule; a pod strategy has several rules.
+  std::map<size_t, uint64_t> threads_per_strategy;
+  const ExpandedRules expanded = expand_rules(strategies);
+  for (const StrategyCoverage &c : coverage) {
+    if (c.rule < expanded.owner.size()) {
+      threads_per_strategy[expanded.owner[c.rule]] += c.threads;
+    }
+  }
+  header(out, "scxx_strategy_threads", "threads a strategy covers now", "gauge");
+  for (size_t i = 0; i < strategies.size(); ++i) {
+    out += "scxx_strategy_threads{id=\"" + std::to_string(strategies[i].id) + "\",name=\"" +
+           label(strategies[i].rule.name) + "\"} " + std::to_string(threads_per_strategy[i]) + "\n";
+  }
+
+  const std::string wait = "scxx_task_wait_seconds";
+  header(out, wait,
+         "waits of runnable tasks until they ran (power-of-two buckets; _sum estimated from "
+         "the bucket middles)",
+         "histogram");
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i + 1 < stats.waits.size(); ++i) {
+    cumulative += stats.waits[i];
+    const double le = static_cast<double>(uint64_t{2} << i) * kSecondsPerUs;
+    out += wait + "_bucket{le=\"" + number(le) + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  cumulative += stats.waits.back();
+  out += wait + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+  out += wait + "_sum " + number(estimated_wait_sum_seconds(stats.waits)) + "\n";
+  out += wait + "_count " + std::to_string(cumulative) + "\n";
+
+  if (stats.last_switch) {
+    const PolicySwitchReport &s = *stats.last_switch;
+    header(out, "scxx_last_switch_pause_seconds",
+           "how long the agent decided nothing during the last policy switch", "gauge");
+    out += "scxx_last_switch_pause_seconds{from=\"" + label(s.from) + "\",to=\"" + label(s.to) +
+           "\"} " + number(static_cast<double>(s.pause_us) * kSecondsPerUs) + "\n";
+    header(out, "scxx_last_switch_max_wait_seconds",
+           "longest wait of a task in the second after the last policy switch", "gauge");
+    out += "scxx_last_switch_max_wait_seconds " +
+           number(static_cast<double>(s.max_wait_us) * kSecondsPerUs) + "\n";
+    header(out, "scxx_last_switch_tasks_handed_over",
+           "tasks the old policy held and gave to the new one at the last switch", "gauge");
+    out += "scxx_last_switch_tasks_handed_over " + std::to_string(s.tasks_handed_over) + "\n";
+  }
+  return out;
+}
+
+} // namespace scxx
