@@ -108,7 +108,8 @@ struct scxx_channel_test_arg {
  *          SHARED: one global in .bss, for values BPF itself reads back or
  *               the agent writes
  *   kind   COUNT: only grows (the monitor shows it per interval);
- *          LEVEL: a current value; MAX_NS: a maximum in ns (shown in ms)
+ *          LEVEL: a current value; MAX_NS: a maximum in ns (shown in ms);
+ *          SUM_NS: a total of ns that only grows (shown in us per interval)
  * The C++ side builds SchedulerStats and its descriptions from this list
  * (src/core/scheduler_stats.h); nothing else lists the counters. */
 #define SCXX_STATS(X)                                                                              \
@@ -152,8 +153,8 @@ struct scxx_channel_test_arg {
 	  "times BPF ran the parked agent because tasks were queued (agent_wakeup yield)")          \
 	X(nr_agent_wakes, agent_wakes, CPU, COUNT,                                                 \
 	  "times work was queued for an idle agent (parked or asleep) and it then ran")             \
-	X(agent_wake_ns, agent_wake_ns, CPU, COUNT,                                                \
-	  "sum of those delays in ns: agent_wake_ns / agent_wakes is the cost of one wake-up")      \
+	X(agent_wake_ns, agent_wake_us, CPU, SUM_NS,                                               \
+	  "sum of those delays: agent_wake_us / agent_wakes is the cost of one wake-up")            \
 	X(nr_policy_overflow, overflow, SHARED, LEVEL,                                             \
 	  "tasks the policy had no room for, placed by the agent loop instead (size the storage)")  \
 	X(nr_agent_stalls, agent_stalls, CPU, COUNT,                                               \

@@ -327,9 +327,9 @@ def main():
                 ag["kernel_per_s"] = rate(rows, "kernel", s["pre"]["t"], s["post"]["t"])
                 ag["fast_per_s"] = rate(rows, "fast", s["pre"]["t"], s["post"]["t"])
                 ag["wakes_per_s"] = rate(rows, "agent_wakes", s["pre"]["t"], s["post"]["t"])
-                wake_ns = rate(rows, "agent_wake_ns", s["pre"]["t"], s["post"]["t"])
-                if ag["wakes_per_s"] and wake_ns is not None:
-                    ag["wake_us"] = wake_ns / ag["wakes_per_s"] / 1000.0
+                wake_us = rate(rows, "agent_wake_us", s["pre"]["t"], s["post"]["t"])
+                if ag["wakes_per_s"] and wake_us is not None:
+                    ag["wake_us"] = wake_us / ag["wakes_per_s"]
             s["agent"] = ag
 
     # summaries per metric and config
@@ -585,7 +585,7 @@ def make_markdown(result, configs, workloads, status, summ, agent, goals, plots)
         if user:
             L.append("### What one agent wake-up costs\n")
             L.append("From the first task queued for an idle agent (parked after a yield, or asleep on the "
-                     "ring) until its loop thread runs, as BPF measures it (`agent_wake_ns / agent_wakes`), "
+                     "ring) until its loop thread runs, as BPF measures it (`agent_wake_us / agent_wakes`), "
                      "and how often the agent had to be woken; per workload, median over repetitions.\n")
             head = ["configuration"] + [f"{w}: us per wake-up, wake-ups/s" for w in workloads]
             L.append("| " + " | ".join(head) + " |")

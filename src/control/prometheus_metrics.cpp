@@ -57,12 +57,12 @@ std::string stat_name(const StatDesc &d) {
   if (name.rfind(prefix, 0) == 0) {
     name = name.substr(prefix.size());
   }
-  if (d.kind == StatKind::kMaxNs) {
+  if (d.kind == StatKind::kMaxNs || d.kind == StatKind::kSumNs) {
     const std::string ns = "_ns";
     if (name.size() > ns.size() && name.compare(name.size() - ns.size(), ns.size(), ns) == 0) {
       name.resize(name.size() - ns.size());
     }
-    return "scxx_" + name + "_seconds";
+    return "scxx_" + name + (d.kind == StatKind::kSumNs ? "_seconds_total" : "_seconds");
   }
   return "scxx_" + name + (d.kind == StatKind::kCount ? "_total" : "");
 }
@@ -104,6 +104,10 @@ std::string prometheus_metrics(const LiveStats &stats,
     case StatKind::kLevel:
       header(out, name, d.description, "gauge");
       out += name + " " + std::to_string(value) + "\n";
+      break;
+    case StatKind::kSumNs:
+      header(out, name, std::string(d.description) + " (since the scheduler loaded)", "counter");
+      out += name + " " + number(static_cast<double>(value) * kSecondsPerNs) + "\n";
       break;
     case StatKind::kMaxNs:
       header(out, name, d.description, "gauge");

@@ -22,6 +22,7 @@ enum class StatKind {
   kCount, // only grows; shown per interval by the monitor
   kLevel, // a current value
   kMaxNs, // a maximum, in ns (shown in ms)
+  kSumNs, // a total of ns that only grows (shown in us, per interval)
 };
 
 struct StatDesc {
@@ -37,6 +38,7 @@ namespace detail {
 inline constexpr StatKind kStatKindCOUNT = StatKind::kCount;
 inline constexpr StatKind kStatKindLEVEL = StatKind::kLevel;
 inline constexpr StatKind kStatKindMAX_NS = StatKind::kMaxNs;
+inline constexpr StatKind kStatKindSUM_NS = StatKind::kSumNs;
 inline constexpr bool kStatPerCpuCPU = true;
 inline constexpr bool kStatPerCpuSHARED = false;
 } // namespace detail

@@ -19,6 +19,10 @@ std::string format_stats_fields(const StatsSample &now, const StatsSample &since
       std::snprintf(buf, sizeof(buf), "%.*s=%lld", static_cast<int>(d.label.size()), d.label.data(),
                     static_cast<long long>(v)); // a per-CPU sum may dip below 0
       break;
+    case StatKind::kSumNs:
+      std::snprintf(buf, sizeof(buf), "%.*s=%llu", static_cast<int>(d.label.size()), d.label.data(),
+                    static_cast<unsigned long long>((v - since.sched.*d.field) / 1000));
+      break;
     case StatKind::kMaxNs:
       std::snprintf(buf, sizeof(buf), "%.*s=%llums", static_cast<int>(d.label.size()),
                     d.label.data(), static_cast<unsigned long long>(v / 1000000));

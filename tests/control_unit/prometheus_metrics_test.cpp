@@ -62,9 +62,11 @@ TEST(PrometheusMetrics, CountersLevelsAndAgent) {
     if (name.rfind("nr_", 0) == 0) {
       name = name.substr(3);
     }
-    EXPECT_NE(
-        text.find("scxx_" + name.substr(0, name.size() - (d.kind == StatKind::kMaxNs ? 3 : 0))),
-        std::string::npos)
+    EXPECT_NE(text.find("scxx_" + name.substr(0, name.size() - (d.kind == StatKind::kMaxNs ||
+                                                                        d.kind == StatKind::kSumNs
+                                                                    ? 3
+                                                                    : 0))),
+              std::string::npos)
         << d.name;
   }
 }
