@@ -20,11 +20,11 @@ namespace scxx {
 // table (src/config/settings.h, same names as its YAML keys). The others
 // (kernel mode, partial, agent wake-up, memory locking) are fixed at start.
 struct RuntimeSettings {
-  std::string policy;          // one of policy_names()
-  uint64_t slice_us = 0;       // scheduler.slice_us
-  uint64_t slice_min_us = 0;   // scheduler.slice_min_us
-  std::string fast_path;       // "policy" | "on" | "off"
-  uint64_t max_run_ms = 0;     // scheduler.max_run_ms (tick watchdog)
+  std::string policy;        // one of policy_names()
+  uint64_t slice_us = 0;     // scheduler.slice_us
+  uint64_t slice_min_us = 0; // scheduler.slice_min_us
+  std::string fast_path;     // "policy" | "on" | "off"
+  uint64_t max_run_ms = 0;   // scheduler.max_run_ms (tick watchdog)
   uint64_t agent_timeout_ms = 0;
   uint64_t starvation_ms = 0;
   uint64_t stall_ms = 0;
@@ -47,20 +47,20 @@ struct PolicySwitchReport {
   // The longest wait of a runnable task from the switch until one second
   // after it (0 until that second has passed).
   uint64_t max_wait_us = 0;
-  double at_s = 0;                // uptime when it happened
+  double at_s = 0; // uptime when it happened
 };
 
 struct LiveStats {
-  bool attached = false;   // false between sessions (a reload)
+  bool attached = false; // false between sessions (a reload)
   bool kernel_mode = false;
-  std::string ops_name;    // sched_ext's ops name while attached
-  double uptime_s = 0;     // since `scxx run` started
-  SchedulerStats sched;    // every counter of bpf/intf.h (SCXX_STATS), since load
-  double agent_cpu_s = 0;  // user + system CPU time of the scxx process
+  std::string ops_name;   // sched_ext's ops name while attached
+  double uptime_s = 0;    // since `scxx run` started
+  SchedulerStats sched;   // every counter of bpf/intf.h (SCXX_STATS), since load
+  double agent_cpu_s = 0; // user + system CPU time of the scxx process
   long agent_minor_faults = 0;
   long agent_major_faults = 0;
-  WaitHistogram waits{};   // since load
-  std::string policy;      // the policy deciding now
+  WaitHistogram waits{}; // since load
+  std::string policy;    // the policy deciding now
   std::optional<PolicySwitchReport> last_switch;
 };
 

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Changes made while scxx runs, through its control plane, without
+# detaching: under hackbench, gthulhu -> vtime (slice 5 ms) -> fifo (fast
+# path off), then a strategy on a process that afterwards starts new
+# threads, then a refused change. Each SIGUSR1 applies the next
+# --test-live-changes entry through the same ControlTarget calls the API
+# makes. Fails if:
+#   - sched_ext's state is not `enabled` with ops `scxx` at any 0.2 s poll;
+#   - a switch line is missing, no task was handed over in either switch,
+#     or a switch reports no measured wait;
+#   - the fast path kept placing tasks after it was turned off;
+#   - the new threads of the boosted process were never boosted by BPF
+#     before the scan saw them (group_boosts stays 0);
+#   - the refused change was applied, hackbench failed, or scxx did not
+#     exit cleanly (watchdog, stall, error).
+# Usage (inside the VM): live_control.sh PATH/TO/scxx PATH/TO/spin_threads
+. "$(dirname "$0")/lib.sh"
+BIN=${1:?usage: $0 scxx spin_threads}
+SPIN=${2:?usage: $0 scxx spin_threads}
+require_tool hackbench
+WORK=$(mktemp -d)
+LOG=$WORK/scxx.log
+dump() { grep -v '^\[scxx\] t=' "$LOG"; grep '^\[scxx\] t=' "$LOG" | tail -3; }
+
+# The process to boost: waits for $WORK/go, then becomes spin_threads (same
+# process id and start time) and starts 4 threads scxx has never seen.
+sh -c "while [ ! -e '$WORK/go' ]; do sleep 0.05; done; exec '$SPIN' 4 3" &
+spinner=$!
+
+"$BIN" run --policy gthulhu --stats 1 \
+    --test-live-changes "policy=vtime,slice_us=5000" \
+    --test-live-changes "policy=fifo,fast_path=off" \
+    --test-live-changes "strategy=tgid:$spinner:5" \
+    --test-live-changes "policy=nope,slice_us=7000" >"$LOG" 2>&1 &
+pid=$!
+expect_attached scxx
+
+# Every 0.2 s, until told to stop: the state and ops as sched_ext shows them.
+(while [ ! -e "$WORK/stop-poll" ]; do
+    echo "$(sched_state) $(sched_ops)"
+    sleep 0.2
+done) >"$WORK/states" &
+poller=$!
+
+hackbench -g 4 -l 3000 >"$WORK/hackbench.log" 2>&1 &
+bench=$!
+sleep 2
+
+# wait_line PATTERN SECONDS: until the log has a line matching PATTERN.
+wait_line() {
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        grep -q -- "$1" "$LOG" && return 0
+        sleep 0.1
+    done
+    dump
+    fail "no line matching '$1' within $2 s"
+}
+
+kill -USR1 "$pid"
+wait_line 'live change 1 .*: applied' 5
+wait_line '^\[scxx\] policy gthulhu -> vtime:' 5
+sleep 2
+kill -USR1 "$pid"
+wait_line 'live change 2 .*: applied' 5
+wait_line '^\[scxx\] policy vtime -> fifo:' 5
+# The first stats line after the fast path went off, and the last one later.
+sleep 1.5
+fast_off=$(sed -n '/live change 2 /,$p' "$LOG" | grep '^\[scxx\] t=' | head -1 | grep -o ' fast=[0-9]*' | cut -d= -f2)
+
+kill -USR1 "$pid"
+wait_line 'live change 3 .*: applied' 5
+wait_line 'strategies: .* 1 processes' 5
+sleep 1.2
+before=$(grep '^\[scxx\] t=' "$LOG" | tail -1 | grep -o ' group_boosts=[0-9]*' | cut -d= -f2)
+touch "$WORK/go"
+wait "$spinner" || { dump; fail "spin_threads failed under scxx"; }
+sleep 1.5
+after=$(grep '^\[scxx\] t=' "$LOG" | tail -1 | grep -o ' group_boosts=[0-9]*' | cut -d= -f2)
+
+kill -USR1 "$pid"
+wait_line 'live change 4 .*: refused: scheduler.policy: "nope" is not one of' 5
+
+wait "$bench" || { dump; cat "$WORK/hackbench.log"; fail "hackbench failed under scxx"; }
+touch "$WORK/stop-poll"
+wait "$poller"
+last=$(grep '^\[scxx\] t=' "$LOG" | tail -1)
+fast_end=$(echo "$last" | grep -o ' fast=[0-9]*' | cut -d= -f2)
+long_waits=$(echo "$last" | grep -o ' long_waits=[0-9]*' | cut -d= -f2)
+kill -0 "$pid" 2>/dev/null || { dump; fail "scxx died"; }
+kill -INT "$pid"
+wait "$pid" || { dump; fail "scxx exited with an error"; }
+grep -q 'exit kind=unregistered(64)' "$LOG" || { dump; fail "scxx did not exit cleanly (see 'exit' above)"; }
+
+polls=$(wc -l <"$WORK/states")
+bad=$(grep -v -c '^enabled scxx$' "$WORK/states")
+[ "$polls" -ge 20 ] || fail "only $polls state polls"
+[ "$bad" -eq 0 ] || { sort "$WORK/states" | uniq -c; fail "$bad of $polls polls saw scxx not attached"; }
+log "state enabled with ops scxx at all $polls polls"
+
+grep '^\[scxx\] policy ' "$LOG"
+handed=$(grep '^\[scxx\] policy ' "$LOG" | grep -o ': [0-9]* tasks handed over' | grep -o '[0-9]*' |
+    awk '{ s += $1 } END { print s + 0 }')
+[ "$handed" -gt 0 ] || fail "neither switch handed a task over (the policies held none?)"
+waits=$(grep '^\[scxx\] policy ' "$LOG" | grep -c 'longest wait [0-9]* us in the next 1000 ms')
+[ "$waits" -eq 2 ] || fail "$waits of 2 switch lines report the longest wait after the switch"
+[ -n "$fast_off" ] && [ "$fast_off" = "$fast_end" ] ||
+    fail "the fast path placed tasks after it was turned off (fast=$fast_off, then $fast_end)"
+[ "${after:-0}" -gt "${before:-0}" ] ||
+    fail "no enqueue of the boosted process's new threads was boosted through its process entry (group_boosts $before -> $after)"
+grep -q 'exit kind=unregistered(64)' "$LOG" || fail "unexpected exit"
+[ "${long_waits:-1}" -eq 0 ] || fail "$long_waits tasks waited longer than the stall bound"
+log "PASS: two switches ($handed tasks handed over), fast path off held, $((after - before)) enqueues boosted through the process entry, refusal changed nothing"
