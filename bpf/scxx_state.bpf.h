@@ -285,11 +285,13 @@ static const struct scxx_task_boost *lookup_group_boost(const struct task_struct
 
 		cg = bpf_map_lookup_elem(&cgroup_boosts, &cgid);
 	}
-	if (count && (proc || cg))
+	/* Branches, not (proc || cg): the verifier refuses arithmetic on
+	 * pointers that may be NULL, which that becomes. */
+	if (cg && (!proc || cg->priority > proc->priority))
+		proc = cg;
+	if (proc && count)
 		stat_inc(nr_group_boosts);
-	if (proc && cg)
-		return cg->priority > proc->priority ? cg : proc;
-	return proc ? proc : cg;
+	return proc;
 }
 
 /* The boost the agent wrote for this very thread. An entry written for an

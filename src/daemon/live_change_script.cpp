@@ -54,39 +54,51 @@ StrategyRule strategy_of(const std::string &entry, const std::string &value) {
   return rule;
 }
 
+// The error for a bad entry, naming it.
+ConfigError bad_entry(const std::string &entry, const std::string &what) {
+  return ConfigError("--test-live-changes \"" + entry + "\": " + what);
+}
+
+LiveChange parse_one(const std::string &entry) {
+  LiveChange change{entry, {}, std::nullopt};
+  std::istringstream in(entry);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      throw bad_entry(entry, "\"" + item + "\" is not key=value");
+    }
+    std::string key = item.substr(0, eq);
+    std::string value = item.substr(eq + 1);
+    if (key == "strategy") {
+      change.strategy = strategy_of(entry, value);
+    } else if (key == "policy" || key == "fast_path") {
+      change.settings.emplace_back(std::move(key), std::move(value));
+    } else if (is_number_key(key)) {
+      if (!number(value)) {
+        std::string what = key;
+        what += " must be a whole number, got \"";
+        what += value;
+        what += '"';
+        throw bad_entry(entry, what);
+      }
+      change.settings.emplace_back(std::move(key), std::move(value));
+    } else {
+      throw bad_entry(entry, "unknown key \"" + key +
+                                 "\" (policy, slice_us, slice_min_us, fast_path, max_run_ms, "
+                                 "agent_timeout_ms, starvation_ms, stall_ms, strategy)");
+    }
+  }
+  return change;
+}
+
 } // namespace
 
 std::vector<LiveChange> parse_live_changes(const std::vector<std::string> &entries) {
   std::vector<LiveChange> out;
+  out.reserve(entries.size());
   for (const std::string &entry : entries) {
-    LiveChange change{entry, {}, std::nullopt};
-    std::istringstream in(entry);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-      const size_t eq = item.find('=');
-      if (eq == std::string::npos) {
-        throw ConfigError("--test-live-changes \"" + entry + "\": \"" + item +
-                          "\" is not key=value");
-      }
-      const std::string key = item.substr(0, eq);
-      const std::string value = item.substr(eq + 1);
-      if (key == "strategy") {
-        change.strategy = strategy_of(entry, value);
-      } else if (key == "policy" || key == "fast_path") {
-        change.settings.emplace_back(key, value);
-      } else if (is_number_key(key)) {
-        if (!number(value)) {
-          throw ConfigError("--test-live-changes \"" + entry + "\": " + key +
-                            " must be a whole number, got \"" + value + "\"");
-        }
-        change.settings.emplace_back(key, value);
-      } else {
-        throw ConfigError("--test-live-changes \"" + entry + "\": unknown key \"" + key +
-                          "\" (policy, slice_us, slice_min_us, fast_path, max_run_ms, "
-                          "agent_timeout_ms, starvation_ms, stall_ms, strategy)");
-      }
-    }
-    out.push_back(std::move(change));
+    out.push_back(parse_one(entry));
   }
   return out;
 }

@@ -21,6 +21,9 @@ require_tool hackbench
 WORK=$(mktemp -d)
 LOG=$WORK/scxx.log
 dump() { grep -v '^\[scxx\] t=' "$LOG"; grep '^\[scxx\] t=' "$LOG" | tail -3; }
+# On any exit: no background job may outlive the test (the guest waits for
+# them); on a failure, show what scxx said.
+trap 'rc=$?; kill $(jobs -p) 2>/dev/null; [ "$rc" -eq 0 ] || dump >&2' EXIT
 
 # The process to boost: waits for $WORK/go, then becomes spin_threads (same
 # process id and start time) and starts 4 threads scxx has never seen.
@@ -53,7 +56,6 @@ wait_line() {
         grep -q -- "$1" "$LOG" && return 0
         sleep 0.1
     done
-    dump
     fail "no line matching '$1' within $2 s"
 }
 
@@ -74,23 +76,23 @@ wait_line 'strategies: .* 1 processes' 5
 sleep 1.2
 before=$(grep '^\[scxx\] t=' "$LOG" | tail -1 | grep -o ' group_boosts=[0-9]*' | cut -d= -f2)
 touch "$WORK/go"
-wait "$spinner" || { dump; fail "spin_threads failed under scxx"; }
+wait "$spinner" || { fail "spin_threads failed under scxx"; }
 sleep 1.5
 after=$(grep '^\[scxx\] t=' "$LOG" | tail -1 | grep -o ' group_boosts=[0-9]*' | cut -d= -f2)
 
 kill -USR1 "$pid"
 wait_line 'live change 4 .*: refused: scheduler.policy: "nope" is not one of' 5
 
-wait "$bench" || { dump; cat "$WORK/hackbench.log"; fail "hackbench failed under scxx"; }
+wait "$bench" || { cat "$WORK/hackbench.log"; fail "hackbench failed under scxx"; }
 touch "$WORK/stop-poll"
 wait "$poller"
 last=$(grep '^\[scxx\] t=' "$LOG" | tail -1)
 fast_end=$(echo "$last" | grep -o ' fast=[0-9]*' | cut -d= -f2)
 long_waits=$(echo "$last" | grep -o ' long_waits=[0-9]*' | cut -d= -f2)
-kill -0 "$pid" 2>/dev/null || { dump; fail "scxx died"; }
+kill -0 "$pid" 2>/dev/null || { fail "scxx died"; }
 kill -INT "$pid"
-wait "$pid" || { dump; fail "scxx exited with an error"; }
-grep -q 'exit kind=unregistered(64)' "$LOG" || { dump; fail "scxx did not exit cleanly (see 'exit' above)"; }
+wait "$pid" || { fail "scxx exited with an error"; }
+grep -q 'exit kind=unregistered(64)' "$LOG" || { fail "scxx did not exit cleanly (see 'exit' above)"; }
 
 polls=$(wc -l <"$WORK/states")
 bad=$(grep -v -c '^enabled scxx$' "$WORK/states")
