@@ -214,12 +214,6 @@ inline AgentLoop::StepResult AgentLoop::step() {
   // One clock read per step: fresh for on_queued, and the same time
   // on_tick gets.
   const uint64_t now = backend_.now_ns();
-  // A switch waits while the policy before still has tasks to decide.
-  if (retiring_ == nullptr && pending_switch_.load(std::memory_order_relaxed) != nullptr) {
-    if (PolicySwitch *sw = pending_switch_.exchange(nullptr, std::memory_order_acq_rel)) {
-      switch_policy(*sw, now);
-    }
-  }
   context_->set_now_ns(now);
   // Tasks the policy had no room for still must run: the loop places them
   // itself (any CPU, default slice, queued with the latest decision's key)
@@ -238,6 +232,15 @@ inline AgentLoop::StepResult AgentLoop::step() {
       continue;
     }
     queue_task(t);
+  }
+  // A switch goes here, after this batch reached the policy and before it
+  // decides any of it: the new policy makes the batch's decisions, and what
+  // the old one held (this batch and anything left over) is handed over. It
+  // waits while a policy switched away from still has tasks to decide.
+  if (retiring_ == nullptr && pending_switch_.load(std::memory_order_relaxed) != nullptr) {
+    if (PolicySwitch *sw = pending_switch_.exchange(nullptr, std::memory_order_acq_rel)) {
+      switch_policy(*sw, now);
+    }
   }
   policy_->on_tick(now);
   if (!full && nr_overflow_ != 0) {

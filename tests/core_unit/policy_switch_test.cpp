@@ -126,6 +126,29 @@ TEST(PolicySwitch, GthulhuHandsEveryHeldTaskToTheNewPolicyAsQueued) {
   EXPECT_FALSE(loop.withdraw_switch(sw)) << "taken already";
 }
 
+TEST(PolicySwitch, TheBatchOfTheSwitchStepIsHandedOverAndDecidedByTheNewPolicy) {
+  FakeBackend backend;
+  PolicyContext ctx;
+  GthulhuPolicy old(PolicyConfig{}, PolicyLimits{});
+  AgentLoop loop(backend, old, ctx);
+  FifoPolicy next(PolicyConfig{.slice_ns = 3 * kNsecPerMsec, .slice_min_ns = kNsecPerMsec},
+                  PolicyLimits{});
+  PolicyContext next_ctx;
+  PolicySwitch sw;
+  sw.next = &next;
+  sw.next_context = &next_ctx;
+  ASSERT_TRUE(loop.offer_switch(sw));
+  backend.queued.push_back(task(1));
+  backend.queued.push_back(task(2));
+  loop.step();
+  EXPECT_EQ(sw.handed_over, 2U);
+  ASSERT_EQ(backend.dispatched.size(), 2U);
+  for (const Decision &d : backend.dispatched) {
+    EXPECT_EQ(d.slice_ns, 3 * kNsecPerMsec) << "fifo's slice: fifo decided pid " << d.pid;
+    EXPECT_EQ(d.vtime, 0U) << "fifo's key";
+  }
+}
+
 TEST(PolicySwitch, VtimeToFifoThenEverythingRuns) {
   FakeBackend backend;
   PolicyContext ctx;
@@ -171,12 +194,13 @@ TEST(PolicySwitch, APolicyThatCannotHandOverIsDrainedThroughItsDecisions) {
   sw.next = &next;
   sw.next_context = &next_ctx;
   ASSERT_TRUE(loop.offer_switch(sw));
-  backend.queued.push_back(task(3)); // arrives after the switch: the new policy's
   loop.step();
   EXPECT_TRUE(sw.taken.load());
   EXPECT_TRUE(sw.drained);
   EXPECT_FALSE(sw.retired.load()) << "the old policy still holds two tasks";
   EXPECT_EQ(backend.pending_reports.back(), 2U) << "held by the old policy, still reported";
+  backend.queued.push_back(task(3)); // after the switch: the new policy's
+  loop.step();
   ASSERT_EQ(backend.dispatched.size(), 1U);
   EXPECT_EQ(backend.dispatched[0].pid, 3);
 
