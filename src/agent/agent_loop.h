@@ -111,6 +111,18 @@ private:
   std::array<Decision, kBatch> overflow_{};
   size_t nr_overflow_ = 0;
   uint64_t last_key_ = 0; // key of the latest decision sent
+  // Added to the keys of the policy deciding now (and of the one being
+  // drained): each policy counts its keys from its own start, and the
+  // kernel orders every queued decision by key, so a new policy's keys
+  // continue from the last key sent. Without it, a policy whose clock
+  // starts at 0 would queue every new decision ahead of all those the old
+  // one sent, and those would wait for the starvation guard.
+  uint64_t key_offset_ = 0;
+  uint64_t retiring_key_offset_ = 0;
+  // Sends one decision of `policy` with its keys shifted by `offset`; a
+  // refused one goes back to the policy with its own key. False when the
+  // channel is full.
+  bool send(Policy &policy, Decision decision, uint64_t offset);
   std::atomic<uint64_t> iterations_{0}, tasks_received_{0}, exits_received_{0}, decisions_sent_{0},
       dispatch_full_{0}, sleeps_{0}, overflow_sent_{0};
 };
@@ -167,8 +179,21 @@ inline void AgentLoop::HandOver::take(const QueuedTask &task) {
   ++count;
 }
 
+inline bool AgentLoop::send(Policy &policy, Decision decision, uint64_t offset) {
+  decision.vtime += offset;
+  if (!backend_.dispatch(decision)) {
+    decision.vtime -= offset;
+    policy.on_dispatch_failed(decision);
+    return false;
+  }
+  last_key_ = decision.vtime;
+  return true;
+}
+
 inline void AgentLoop::switch_policy(PolicySwitch &sw, uint64_t now) {
   Policy &old = *policy_;
+  retiring_key_offset_ = key_offset_;
+  key_offset_ = last_key_;
   policy_ = sw.next;
   context_ = sw.next_context;
   context_->set_now_ns(now);
@@ -195,11 +220,9 @@ inline bool AgentLoop::drain_retiring(uint64_t &sent) {
     if (!decision) {
       break;
     }
-    if (!backend_.dispatch(*decision)) {
-      retiring_->on_dispatch_failed(*decision);
+    if (!send(*retiring_, *decision, retiring_key_offset_)) {
       return false;
     }
-    last_key_ = decision->vtime;
     ++sent;
   }
   if (retiring_->nr_queued() == 0) {
@@ -257,12 +280,10 @@ inline AgentLoop::StepResult AgentLoop::step() {
     if (!decision) {
       break;
     }
-    if (!backend_.dispatch(*decision)) {
-      policy_->on_dispatch_failed(*decision);
+    if (!send(*policy_, *decision, key_offset_)) {
       full = true;
       break;
     }
-    last_key_ = decision->vtime;
     ++sent;
   }
   const size_t held = policy_->nr_queued() + (retiring_ != nullptr ? retiring_->nr_queued() : 0);

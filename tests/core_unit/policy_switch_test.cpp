@@ -145,8 +145,47 @@ TEST(PolicySwitch, TheBatchOfTheSwitchStepIsHandedOverAndDecidedByTheNewPolicy) 
   ASSERT_EQ(backend.dispatched.size(), 2U);
   for (const Decision &d : backend.dispatched) {
     EXPECT_EQ(d.slice_ns, 3 * kNsecPerMsec) << "fifo's slice: fifo decided pid " << d.pid;
-    EXPECT_EQ(d.vtime, 0U) << "fifo's key";
+    EXPECT_EQ(d.vtime, 0U) << "fifo's key; nothing was sent before";
   }
+}
+
+// The kernel orders all queued decisions by key: a new policy whose keys
+// start from 0 must not queue ahead of everything the old one sent.
+TEST(PolicySwitch, TheNewPolicysKeysContinueAfterTheLastKeySent) {
+  FakeBackend backend;
+  PolicyContext ctx;
+  VtimePolicy old(PolicyConfig{}, PolicyLimits{});
+  AgentLoop loop(backend, old, ctx);
+  QueuedTask ran = task(1);
+  ran.start_ts = 0;
+  ran.stop_ts = 50 * kNsecPerMsec; // charged 50 ms of virtual time
+  backend.queued.push_back(ran);
+  loop.step();
+  ASSERT_EQ(backend.dispatched.size(), 1U);
+  const uint64_t old_key = backend.dispatched[0].vtime;
+  ASSERT_GT(old_key, 0U);
+
+  VtimePolicy next(PolicyConfig{}, PolicyLimits{});
+  PolicyContext next_ctx;
+  PolicySwitch sw;
+  sw.next = &next;
+  sw.next_context = &next_ctx;
+  ASSERT_TRUE(loop.offer_switch(sw));
+  backend.queued.push_back(task(2)); // new to both: vtime key 0 in its own count
+  loop.step();
+  ASSERT_EQ(backend.dispatched.size(), 2U);
+  EXPECT_GE(backend.dispatched[1].vtime, old_key);
+
+  // A refused decision goes back with the policy's own key, and comes out
+  // shifted again.
+  backend.capacity = 2;
+  backend.queued.push_back(task(3));
+  loop.step();
+  backend.capacity = SIZE_MAX;
+  loop.step();
+  ASSERT_EQ(backend.dispatched.size(), 3U);
+  EXPECT_EQ(backend.dispatched[2].pid, 3);
+  EXPECT_EQ(backend.dispatched[2].vtime, old_key) << "vtime key 0, shifted by the last key";
 }
 
 TEST(PolicySwitch, VtimeToFifoThenEverythingRuns) {
