@@ -86,7 +86,7 @@ static void check_agent_progress(u64 now)
 		steps_seen_at = now; /* idle is not stalled */
 		return;
 	}
-	if (agent_timeout_ns && !READ_ONCE(agent_stalled) && now - steps_seen_at > agent_timeout_ns) {
+	if (tunables.agent_timeout_ns && !READ_ONCE(agent_stalled) && now - steps_seen_at > tunables.agent_timeout_ns) {
 		u32 cpu;
 
 		WRITE_ONCE(take_back_pending, 1);

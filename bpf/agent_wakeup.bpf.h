@@ -78,7 +78,7 @@ static bool keep_agent_running(struct task_struct *prev)
 		return false;
 	if (!READ_ONCE(agent_needed) && READ_ONCE(agent_idle))
 		return false;
-	prev->scx.slice = slice_ns;
+	prev->scx.slice = tunables.slice_ns;
 	stat_inc(nr_agent_runs);
 	agent_answered(bpf_ktime_get_ns());
 	return true;
@@ -98,7 +98,7 @@ static bool run_parked_agent(s32 cpu)
 	if (!p)
 		return false;
 	if (bpf_cpumask_test_cpu(cpu, p->cpus_ptr)) {
-		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, tunables.slice_ns, 0);
 	} else {
 		cpu = scx_bpf_pick_any_cpu(p->cpus_ptr, 0);
 		if (cpu < 0) { /* affinity changing: try again at the next dispatch */
@@ -106,7 +106,7 @@ static bool run_parked_agent(s32 cpu)
 			bpf_task_release(p);
 			return false;
 		}
-		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice_ns, 0);
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, tunables.slice_ns, 0);
 		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 	}
 	stat_inc(nr_agent_runs);

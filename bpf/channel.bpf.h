@@ -82,7 +82,7 @@ struct drain_ctx {
 static void dispatch_task(const struct scxx_dispatched_task *m, struct drain_ctx *dc)
 {
 	s32 this_cpu = dc->cpu;
-	u64 slice = m->slice_ns ? m->slice_ns : slice_ns;
+	u64 slice = m->slice_ns ? m->slice_ns : tunables.slice_ns;
 	u64 enq_flags = 0, dsq;
 	struct task_struct *p;
 	struct task_ctx *tctx;

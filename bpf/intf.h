@@ -99,6 +99,42 @@ struct scxx_channel_test_arg {
 	u64 no_wakeup; /* produce: submit with BPF_RB_NO_WAKEUP */
 };
 
+/* ---- Settings that change while scxx runs (.bss "tunables") -------------
+ * Written by user space before load and again whenever the control plane
+ * changes them; BPF reads each where it uses it. */
+struct scxx_tunables {
+	u64 slice_ns;         /* default slice of a decision with slice 0 */
+	u64 slice_min_ns;     /* shortest slice (kernel mode, refills) */
+	/* Wakeup preemption needs the waker's key to be earlier by more than
+	 * this (one minimum slice). Peers with similar deadlines (hackbench)
+	 * then do not preempt each other all the time, while a task that ran
+	 * little since waking still preempts a CPU hog. */
+	u64 wakeup_margin_ns;
+	u64 max_run_ns;       /* tick watchdog, 0 = off */
+	/* Liveness invariant: a runnable task waiting longer than this is
+	 * counted and recorded (struct scxx_wait_record). */
+	u64 stall_bound_ns;
+	/* A task that waited longer than this in one of scxx's DSQs is moved to
+	 * a CPU's local DSQ by the heartbeat scan (0: off). */
+	u64 starvation_ns;
+	/* The agent is stalled when it made no progress (agent_steps) for this
+	 * long while work waited for it (agent_fallback.bpf.h). 0: never. */
+	u64 agent_timeout_ns;
+	/* User mode: a waking task that finds an idle CPU runs there without
+	 * the agent, while the agent holds nothing and the shared DSQ is empty
+	 * (the policy allows it: Policy::allows_fast_path). */
+	u32 fast_path;
+	u32 pad;
+};
+
+/* ---- Waits, as a histogram (per-CPU map "wait_hist") ---------------------
+ * Bucket i counts waits from runnable to running of [2^i, 2^(i+1))
+ * microseconds; the first also shorter ones, the last also longer ones. */
+#define SCXX_WAIT_BUCKETS 24
+struct scxx_wait_hist {
+	u64 buckets[SCXX_WAIT_BUCKETS];
+};
+
 /* ---- Statistics: one list, read by BPF, the agent and `scxx monitor` -----
  * X(name, label, where, kind, description)
  *   name   the field, in struct scxx_cpu_stats or struct scxx_shared_stats
@@ -121,6 +157,8 @@ struct scxx_channel_test_arg {
 	  "waking tasks BPF placed on an idle CPU without the agent (the fast path)")               \
 	X(nr_priority_dispatches, urgent, CPU, COUNT,                                              \
 	  "tasks of urgent strategies (priority 11..20) placed by BPF")                             \
+	X(nr_group_boosts, group_boosts, CPU, COUNT,                                               \
+	  "enqueues boosted by their process's or cgroup's entry (a thread not scanned yet)")       \
 	X(nr_cancel_dispatches, cancelled, CPU, COUNT,                                             \
 	  "stale decisions dropped or cancelled (the task was enqueued again since)")               \
 	X(nr_bounce_dispatches, bounced, CPU, COUNT,                                               \
@@ -241,6 +279,18 @@ struct scxx_task_boost {
 	u64 slice_ns;    /* 0: the policy's slice */
 	u64 start_ticks; /* the thread's start, in USER_HZ ticks since boot */
 };
+
+/* A new thread has no task_boosts entry until the agent's next scan. Rules
+ * that the kernel can resolve for it are also written by process and by
+ * cgroup, and BPF looks there when the thread has no entry of its own:
+ *  "process_boosts": tgid -> boost, for rules that select whole processes;
+ *                    start_ticks is the group leader's start time, so a
+ *                    reused process id gets nothing;
+ *  "cgroup_boosts":  cgroup id (the cgroup v2 directory's inode number) ->
+ *                    boost, for rules that select by cgroup path alone;
+ *                    start_ticks is unused (cgroup ids are not reused).
+ * The higher priority of the two applies. */
+#define SCXX_MAX_BOOSTED_GROUPS 4096
 
 /* Argument of the SYSCALL program scxx_test_boost (boost_test.bpf.h). */
 struct scxx_boost_test_arg {

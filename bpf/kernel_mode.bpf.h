@@ -20,9 +20,9 @@ static void kernel_mode_enqueue(struct task_struct *p, struct task_ctx *tctx,
 
 	/* Slices shrink as more tasks wait, scaled by weight. */
 	waiting = scx_bpf_dsq_nr_queued(SCXX_SHARED_DSQ) + 1;
-	slice = slice_ns * weight / 100 / waiting;
-	if (slice < slice_min_ns)
-		slice = slice_min_ns;
+	slice = tunables.slice_ns * weight / 100 / waiting;
+	if (slice < tunables.slice_min_ns)
+		slice = tunables.slice_min_ns;
 	if (b && b->slice_ns)
 		slice = b->slice_ns;
 	/* The same slice in virtual time: the unit of every bound below. */

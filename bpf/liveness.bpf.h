@@ -75,23 +75,65 @@ static void record_long_wait(struct task_struct *p, struct task_ctx *tctx, u64 w
 	__sync_lock_test_and_set(&wait_record_busy, 0);
 }
 
+/* The longest wait since the agent last reset it to 0 (it measures the
+ * waits after a policy switch). */
+u64 max_wait_since_ns;
+
+/* floor(log2(v)) for v > 0, without a loop the verifier has to follow. */
+static __always_inline u32 log2_u64(u64 v)
+{
+	u32 r = 0;
+
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1)
+		r += 1;
+	return r;
+}
+
+/* One more wait in this CPU's histogram (bpf/intf.h, "wait_hist"). */
+static __always_inline void count_wait(u64 wait_ns)
+{
+	u64 us = wait_ns / 1000;
+	u32 zero = 0, bucket = us ? log2_u64(us) : 0;
+	struct scxx_wait_hist *h = bpf_map_lookup_elem(&wait_hist, &zero);
+
+	if (bucket >= SCXX_WAIT_BUCKETS)
+		bucket = SCXX_WAIT_BUCKETS - 1;
+	if (h)
+		h->buckets[bucket]++;
+}
+
+/* Raises *max to @v; a few tries against concurrent writers. */
+static __always_inline void raise_max(u64 *max, u64 v)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		u64 cur = READ_ONCE(*max);
+
+		if (v <= cur || __sync_bool_compare_and_swap(max, cur, v))
+			break;
+	}
+}
+
 /* In ops.running: how long did the task wait? */
 static void end_wait(struct task_struct *p, struct task_ctx *tctx, u64 now, s32 cpu)
 {
-	u64 since = READ_ONCE(tctx->wait_since), wait, max;
-	int i;
+	u64 since = READ_ONCE(tctx->wait_since), wait;
 
 	if (!since)
 		return;
 	WRITE_ONCE(tctx->wait_since, 0);
 	/* Clocks of two CPUs may disagree by a little: never a negative wait. */
 	wait = (s64)(now - since) > 0 ? now - since : 0;
-	for (i = 0; i < 4; i++) {
-		max = READ_ONCE(shared_stats.max_wait_ns);
-		if (wait <= max || __sync_bool_compare_and_swap(&shared_stats.max_wait_ns, max, wait))
-			break;
-	}
-	if (wait > stall_bound_ns) {
+	raise_max(&shared_stats.max_wait_ns, wait);
+	raise_max(&max_wait_since_ns, wait);
+	count_wait(wait);
+	if (wait > tunables.stall_bound_ns) {
 		stat_inc(nr_long_waits);
 		if (!tctx->stall_seen)
 			record_long_wait(p, tctx, wait, cpu);
@@ -134,12 +176,12 @@ static void scan_dsq(u64 dsq_id, u64 now)
 		if (!since)
 			continue;
 		waited = (s64)(now - since); /* stamped after `now`: negative */
-		if (waited > (s64)stall_bound_ns && !tctx->stall_seen) {
+		if (waited > (s64)tunables.stall_bound_ns && !tctx->stall_seen) {
 			tctx->stall_seen = true;
 			stat_inc(nr_stalled_seen);
 			record_long_wait(p, tctx, waited, -1);
 		}
-		if (starvation_ns && waited > (s64)starvation_ns && dsq_id != SCXX_AGENT_DSQ)
+		if (tunables.starvation_ns && waited > (s64)tunables.starvation_ns && dsq_id != SCXX_AGENT_DSQ)
 			move_starving(BPF_FOR_EACH_ITER, p);
 	}
 }

@@ -21,7 +21,7 @@ static void preempt_if_earlier(struct task_struct *p, u64 key)
 	if (cpu < 0 || cpu >= SCXX_MAX_CPUS || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 		return;
 	running = running_key[cpu & (SCXX_MAX_CPUS - 1)];
-	if (running && vtime_before(key + wakeup_margin_ns, running)) {
+	if (running && vtime_before(key + tunables.wakeup_margin_ns, running)) {
 		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 		stat_inc(nr_wakeup_preemptions);
 	}
@@ -33,7 +33,7 @@ static void place_urgent(struct task_struct *p, struct task_ctx *tctx,
 			 const struct scxx_task_boost *b, u64 enq_flags)
 {
 	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
-	u64 slice = b->slice_ns ? b->slice_ns : slice_ns;
+	u64 slice = b->slice_ns ? b->slice_ns : tunables.slice_ns;
 	u64 flags = SCX_ENQ_HEAD;
 
 	if (cpu < 0)

@@ -56,7 +56,10 @@
  *    (11..20) are placed here in both modes (placement.bpf.h): straight
  *    onto a CPU's local DSQ, at its head or preempting. Priorities 1..10
  *    slow the task's virtual time; the queued message carries them to the
- *    Policy.
+ *    Policy. A thread without an entry of its own (new since the agent's
+ *    last scan) takes the higher boost of its process (process_boosts,
+ *    tgid -> boost with the leader's start time) and its cgroup
+ *    (cgroup_boosts, cgroup id -> boost), counted as nr_group_boosts.
  * 8. Kernel mode (kernel_mode = true, kernel_mode.bpf.h): no message goes
  *    to the agent. Tasks are ordered here by deadline = vtime +
  *    min(exec_runtime, slice) on the shared DSQ, the same deadline idea as
@@ -94,6 +97,14 @@
  *    iterations (agent_steps); when they stop for agent_timeout_ns while
  *    work waits, BPF places new tasks itself and takes back every task the
  *    agent owes a decision (the "custody" map), until the agent moves again.
+ * 16. Settings that change while attached (slices, fast path, watchdog,
+ *    agent timeout, starvation and stall bounds) are in .bss "tunables"
+ *    (struct scxx_tunables), written by the agent at any time; each use
+ *    reads the current value. A policy switch in the agent changes nothing
+ *    here: decisions in the ring stay valid, tasks it held are handed to the
+ *    new policy and come back as decisions like any other. ops.running also
+ *    counts each wait in the per-CPU histogram wait_hist and raises
+ *    max_wait_since_ns, which the agent resets to measure a window.
  *
  * Where the code is
  * -----------------
@@ -101,8 +112,9 @@
  * alone, which includes the topic headers in bpf/, each after what it uses.
  * This file keeps the struct_ops callbacks, the heartbeat timer and struct
  * sched_ext_ops.
- *   scxx_state.bpf.h        configuration (.rodata), statistics and globals
- *                           (.bss), maps, struct task_ctx, small helpers
+ *   scxx_state.bpf.h        configuration (.rodata), tunables, statistics and
+ *                           globals (.bss), maps, struct task_ctx, small
+ *                           helpers (boost lookups)
  *   liveness.bpf.h          waits, stall records, starvation guard (12)
  *   placement.bpf.h         wakeup preemption, urgent priorities, which DSQ
  *                           ops.dispatch serves (7, 10)
@@ -144,7 +156,7 @@ s32 SCXX_OPS(scxx_select_cpu_op, struct task_struct *p, s32 prev_cpu, u64 wake_f
 		if (tctx)
 			tctx->sync_wake = is_wake_sync(wake_flags);
 	}
-	if (!kernel_mode && !(fast_path && agent_holds_nothing()))
+	if (!kernel_mode && !(tunables.fast_path && agent_holds_nothing()))
 		return prev_cpu;
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
 	if (is_idle) {
@@ -153,7 +165,7 @@ s32 SCXX_OPS(scxx_select_cpu_op, struct task_struct *p, s32 prev_cpu, u64 wake_f
 		if (tctx)
 			note_insert(tctx, local_dsq_of(cpu), 0);
 		/* A waking task that found an idle CPU runs there at once. */
-		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, tunables.slice_ns, 0);
 		if (kernel_mode)
 			stat_inc(nr_kernel_dispatches);
 		else
@@ -179,7 +191,7 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 	}
 	if (is_agent(p)) {
 		note_insert(tctx, SCXX_AGENT_DSQ, 0);
-		scx_bpf_dsq_insert(p, SCXX_AGENT_DSQ, slice_ns, enq_flags);
+		scx_bpf_dsq_insert(p, SCXX_AGENT_DSQ, tunables.slice_ns, enq_flags);
 		stat_inc(nr_kernel_dispatches);
 		/* The agent is the scheduler: wake an idle CPU for it, or
 		 * preempt its last CPU so it does not wait a whole slice. */
@@ -188,7 +200,7 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 	}
 	if (is_kernel_helper(p)) {
 		note_insert(tctx, local_dsq_of(cpu), 0);
-		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice_ns, enq_flags);
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, tunables.slice_ns, enq_flags);
 		stat_inc(nr_kernel_dispatches);
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
 		return;
@@ -197,7 +209,7 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 	tctx->enq_cnt++;
 	tctx->woke = enq_flags & SCX_ENQ_WAKEUP;
 
-	boost = lookup_boost(p);
+	boost = lookup_boost_counted(p, true); /* counts boosts by process or cgroup */
 	/* Urgent only when waking up: a CPU-bound urgent task put back at the
 	 * head after every slice would starve its CPU's other tasks. */
 	if (boost && boost->priority >= SCXX_PRIO_HEAD_MIN && (enq_flags & SCX_ENQ_WAKEUP)) {
@@ -222,7 +234,7 @@ void SCXX_OPS(scxx_enqueue, struct task_struct *p, u64 enq_flags)
 		u64 key = READ_ONCE(last_user_key);
 
 		note_insert(tctx, SCXX_SHARED_DSQ, key);
-		scx_bpf_dsq_insert_vtime(p, SCXX_SHARED_DSQ, slice_ns, key, enq_flags);
+		scx_bpf_dsq_insert_vtime(p, SCXX_SHARED_DSQ, tunables.slice_ns, key, enq_flags);
 		kick_for(p, -1, 0);
 		return;
 	}
@@ -267,7 +279,7 @@ void SCXX_OPS(scxx_dispatch, s32 cpu, struct task_struct *prev)
 	    scx_bpf_dsq_nr_queued(SCX_DSQ_LOCAL) == 0) {
 		struct task_ctx *tctx = lookup_task_ctx(prev);
 
-		prev->scx.slice = kernel_mode ? slice_ns : slice_min_ns;
+		prev->scx.slice = kernel_mode ? tunables.slice_ns : tunables.slice_min_ns;
 		if (tctx)
 			tctx->slice_start = bpf_ktime_get_ns();
 	}
@@ -361,7 +373,7 @@ void SCXX_OPS(scxx_tick, struct task_struct *p)
 	/* Watchdog: nobody keeps a CPU longer than max_run_ns while others
 	 * wait (alone, a task may run on). */
 	tctx = lookup_task_ctx(p);
-	if (max_run_ns && tctx && now - tctx->slice_start > max_run_ns &&
+	if (tunables.max_run_ns && tctx && now - tctx->slice_start > tunables.max_run_ns &&
 	    (scx_bpf_dsq_nr_queued(SCXX_SHARED_DSQ) > 0 ||
 	     scx_bpf_dsq_nr_queued(scx_bpf_task_cpu(p)) > 0 || agent_has_work())) {
 		p->scx.slice = 0;
@@ -384,14 +396,14 @@ void SCXX_OPS(scxx_tick, struct task_struct *p)
 	 * slice so the agent runs within a minimum slice. */
 	if (agent_yield) {
 		if (READ_ONCE(agent_needed) && READ_ONCE(agent_parked) &&
-		    now - READ_ONCE(agent_loop_ran_at) > slice_min_ns)
+		    now - READ_ONCE(agent_loop_ran_at) > tunables.slice_min_ns)
 			p->scx.slice = 0;
 		return;
 	}
 	/* Give the CPU up when the agent is overdue and has work, so dispatch
 	 * runs and serves the agent's DSQ (not when it stalled: BPF places the
 	 * tasks then, and this would end every slice at every tick). */
-	if (!READ_ONCE(agent_stalled) && now - READ_ONCE(usersched_last_run_at) > slice_ns &&
+	if (!READ_ONCE(agent_stalled) && now - READ_ONCE(usersched_last_run_at) > tunables.slice_ns &&
 	    bpf_ringbuf_query(&queued, BPF_RB_AVAIL_DATA) > 0)
 		p->scx.slice = 0;
 }

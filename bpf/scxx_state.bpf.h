@@ -18,45 +18,30 @@
 
 /* ---- configuration, set by user space before load ----------------------
  * No defaults here: BpfScheduler sets every value from SchedulerOptions
- * (src/core/scheduler_options.h), where the defaults are written once. */
+ * (src/core/scheduler_options.h), where the defaults are written once.
+ * What may change while scxx runs is in "tunables" (.bss) below. */
 const volatile s32 usersched_tgid;
-const volatile u64 slice_ns;
-/* User mode: a waking task that finds an idle CPU runs there without the
- * agent, while the agent holds nothing and the shared DSQ is empty (the
- * policy allows it: Policy::allows_fast_path). */
-const volatile bool fast_path;
 const volatile u64 heartbeat_ns;
 const volatile s32 cpu_core_id[SCXX_MAX_CPUS]; /* SMT siblings share a core id */
 const volatile s32 cpu_llc_id[SCXX_MAX_CPUS];  /* CPUs sharing a last-level cache */
 const volatile bool kernel_mode;
-const volatile u64 slice_min_ns; /* kernel mode: shortest slice */
-const volatile u64 max_run_ns;   /* tick watchdog, 0 = off */
-/* Wakeup preemption needs the waker's key to be earlier by more than this
- * (user space sets one minimum slice). Peers with similar deadlines
- * (hackbench) then do not preempt each other all the time, while a task
- * that ran little since waking still preempts a CPU hog, whose deadline
- * carries a slice of lead and whose virtual time is ahead of the clock. */
-const volatile u64 wakeup_margin_ns;
-/* Liveness invariant: a runnable task waiting longer than this is counted
- * and recorded (struct scxx_wait_record); with stall_abort it also stops
- * the scheduler with a message that names the task and where it waited. */
-const volatile u64 stall_bound_ns;
+/* With stall_abort a wait longer than tunables.stall_bound_ns stops the
+ * scheduler with a message that names the task and where it waited. */
 const volatile bool stall_abort;
-/* The guarantee behind the keys: a task that has waited longer than this in
- * one of scxx's DSQs is moved to a CPU's local DSQ by the heartbeat scan and
- * that CPU is preempted (0: off). */
-const volatile u64 starvation_ns;
 /* How the agent waits for work: false, it blocks on the "queued" ring and a
  * forced notification wakes it (agent_sleeping); true, it yields its CPU
  * and BPF runs it again when tasks are queued (agent_wakeup.bpf.h). */
 const volatile bool agent_yield;
-/* The agent is stalled when it made no progress (agent_steps) for this long
- * while work waited for it; BPF then places every task itself
- * (agent_fallback.bpf.h) until it moves again. 0: never. */
-const volatile u64 agent_timeout_ns;
 /* Nanoseconds per USER_HZ clock tick, the unit of start times in /proc and
  * in struct scxx_task_boost. */
 const volatile u64 clock_tick_ns;
+
+/* The settings the agent changes while attached (struct scxx_tunables in
+ * bpf/intf.h; `scxx run`'s control plane writes them through the mmap'ed
+ * .bss). Each field is read where it is used, so a change applies from the
+ * next callback on; a reader may see some fields old and others new for a
+ * moment, which no rule here depends on. */
+struct scxx_tunables tunables;
 
 /* ---- statistics (bpf/intf.h, SCXX_STATS) ------------------------------- */
 /* Values BPF reads back or the agent writes: one global each. */
@@ -153,6 +138,34 @@ struct {
 	__type(key, s32);
 	__type(value, struct scxx_task_boost);
 } task_boosts SEC(".maps");
+
+/* Boosts of whole processes and cgroups (bpf/intf.h), looked up when a
+ * thread has no task_boosts entry; the agent keeps the counts of entries
+ * below, so threads pay for a lookup only while some exist. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SCXX_MAX_BOOSTED_GROUPS);
+	__type(key, s32);
+	__type(value, struct scxx_task_boost);
+} process_boosts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SCXX_MAX_BOOSTED_GROUPS);
+	__type(key, u64);
+	__type(value, struct scxx_task_boost);
+} cgroup_boosts SEC(".maps");
+
+u32 nr_process_boosts; /* written by the agent: entries in process_boosts */
+u32 nr_cgroup_boosts;  /* written by the agent: entries in cgroup_boosts */
+
+/* Waits from runnable to running, one histogram per CPU (liveness.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct scxx_wait_hist);
+} wait_hist SEC(".maps");
 
 /* Tasks the agent owes a decision: pid -> the enqueue generation it was sent
  * with. Lets BPF take them back when the agent stalls. */
@@ -276,18 +289,53 @@ static bool kick_for(struct task_struct *p, s32 fallback, u64 flags)
 	return false;
 }
 
+/* The boost of the thread's process or cgroup (bpf/intf.h), for a thread
+ * the agent's scan has not seen yet: a process entry applies only while the
+ * process's leader is the one that started at its start_ticks. */
+static const struct scxx_task_boost *lookup_group_boost(const struct task_struct *p, bool count)
+{
+	const struct scxx_task_boost *proc = NULL, *cg = NULL;
+
+	if (READ_ONCE(nr_process_boosts)) {
+		s32 tgid = p->tgid;
+		u64 leader_start = BPF_CORE_READ(p, group_leader, start_boottime);
+
+		proc = bpf_map_lookup_elem(&process_boosts, &tgid);
+		if (proc && leader_start / clock_tick_ns != proc->start_ticks)
+			proc = NULL;
+	}
+	if (READ_ONCE(nr_cgroup_boosts)) {
+		u64 cgid = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
+
+		cg = bpf_map_lookup_elem(&cgroup_boosts, &cgid);
+	}
+	/* Branches, not (proc || cg): the verifier refuses arithmetic on
+	 * pointers that may be NULL, which that becomes. */
+	if (cg && (!proc || cg->priority > proc->priority))
+		proc = cg;
+	if (proc && count)
+		stat_inc(nr_group_boosts);
+	return proc;
+}
+
 /* The boost the agent wrote for this very thread. An entry written for an
  * earlier thread with the same pid (it exited, the pid was reused before the
  * agent's next scan) has another start time and is ignored. /proc rounds
  * start_boottime down to ticks the same way (nsec_to_clock_t). */
-static __always_inline const struct scxx_task_boost *lookup_boost(const struct task_struct *p)
+static __always_inline const struct scxx_task_boost *
+lookup_boost_counted(const struct task_struct *p, bool count)
 {
 	s32 pid = p->pid;
 	const struct scxx_task_boost *b = bpf_map_lookup_elem(&task_boosts, &pid);
 
-	if (b && p->start_boottime / clock_tick_ns != b->start_ticks)
-		return NULL;
-	return b;
+	if (b)
+		return p->start_boottime / clock_tick_ns == b->start_ticks ? b : NULL;
+	return lookup_group_boost(p, count);
+}
+
+static __always_inline const struct scxx_task_boost *lookup_boost(const struct task_struct *p)
+{
+	return lookup_boost_counted(p, false);
 }
 
 /* Share of its run time a task is charged: 100 - 5 * priority for 1..10. */

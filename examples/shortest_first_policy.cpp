@@ -36,7 +36,8 @@ void ShortestFirstPolicy::on_queued(const QueuedTask &task) {
                                  .flags = 0,
                                  .tag = seq},
                     .runtime = runtime,
-                    .seq = seq};
+                    .seq = seq,
+                    .task = task};
   if (!ready_.push(entry)) {
     ++overflow_; // never drop silently: the agent reports this counter
   }
@@ -47,14 +48,28 @@ std::optional<Decision> ShortestFirstPolicy::pick_next() {
   if (!entry) {
     return std::nullopt;
   }
+  last_picked_ = entry->task;
   return entry->decision;
 }
 
 void ShortestFirstPolicy::on_dispatch_failed(const Decision &decision) {
   // Back where it was: its key and its arrival sequence (kept in the tag).
-  if (!ready_.push(Entry{.decision = decision, .runtime = decision.vtime, .seq = decision.tag})) {
+  // A failure is reported right after its pick: the last task picked.
+  if (!ready_.push(Entry{.decision = decision,
+                         .runtime = decision.vtime,
+                         .seq = decision.tag,
+                         .task = last_picked_})) {
     ++overflow_;
   }
+}
+
+// A switch to another policy while scxx runs: every task waiting here goes
+// to the new policy as it came.
+bool ShortestFirstPolicy::hand_over(HeldTaskSink &sink) {
+  while (std::optional<Entry> entry = ready_.pop()) {
+    sink.take(entry->task);
+  }
+  return true;
 }
 
 } // namespace scxx::example

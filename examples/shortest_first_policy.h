@@ -21,6 +21,7 @@ public:
   void on_queued(const QueuedTask &task) override;
   std::optional<Decision> pick_next() override;
   void on_dispatch_failed(const Decision &decision) override;
+  bool hand_over(HeldTaskSink &sink) override;
   [[nodiscard]] size_t nr_queued() const override { return ready_.size(); }
   [[nodiscard]] uint64_t nr_overflow() const override { return overflow_; }
   // Every task goes through this policy, also a wake-up that finds an idle
@@ -33,6 +34,7 @@ private:
     Decision decision;
     uint64_t runtime = 0; // run since it last slept, capped
     uint64_t seq = 0;     // arrival order, breaks ties
+    QueuedTask task;      // as it came: handed to the next policy on a switch
   };
   struct ByRuntime {
     bool operator()(const Entry &a, const Entry &b) const {
@@ -45,6 +47,7 @@ private:
   uint64_t next_seq_ = 1; // also the decision's tag
   // Preallocated: pushing and popping never allocates.
   FixedMinHeap<Entry, ByRuntime> ready_;
+  QueuedTask last_picked_; // the task of the last decision pick_next returned
   uint64_t overflow_ = 0;
 };
 

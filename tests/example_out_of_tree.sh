@@ -53,6 +53,7 @@ rc=$?
 set -e
 rm -rf "$old"
 [ "$rc" = 2 ] || { echo "FAIL: a library for another interface gave status $rc: $msg"; exit 1; }
-grep -q 'built for version 999 of the scxx Policy interface; this scxx implements version 2' <<<"$msg" ||
+version=$(sed -n 's/^#define SCXX_POLICY_INTERFACE_VERSION //p' "$SRC/src/policy/policy_registry.h")
+grep -q "built for version 999 of the scxx Policy interface; this scxx implements version $version" <<<"$msg" ||
     { echo "FAIL: unclear refusal: $msg"; exit 1; }
 echo "PASS: examples/ built out of tree, tested, loaded by scxx; a library for interface 999 refused"

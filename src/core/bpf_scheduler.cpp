@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -55,22 +56,12 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
   }
   auto *ro = skel_->rodata;
   ro->usersched_tgid = static_cast<int32_t>(getpid());
-  ro->slice_ns = options.slice_ns;
   ro->heartbeat_ns = options.heartbeat_ns;
-  ro->fast_path = options.fast_path;
   ro->kernel_mode = options.kernel_mode;
-  ro->slice_min_ns = options.slice_min_ns;
-  ro->max_run_ns = options.max_run_ns;
-  // Keys now stay within a few slices of the clock (see "Bounded waits"),
-  // so a margin of a whole default slice, chosen when a CPU hog's key led
-  // by up to 100 slices, let no waking task preempt (kernel mode, 2 vCPUs:
-  // probe p50 11 ms, 62x EEVDF). One minimum slice.
-  ro->wakeup_margin_ns = options.slice_min_ns;
-  ro->stall_bound_ns = options.stall_bound_ns;
   ro->stall_abort = options.stall_abort;
-  ro->starvation_ns = options.starvation_ns;
   ro->agent_yield = options.agent_yield;
-  ro->agent_timeout_ns = options.agent_timeout_ns;
+  // .bss is mapped before load too: the initial values of the tunables.
+  set_tunables(options);
   // USER_HZ (100 wherever sched_ext runs) divides a second exactly, as
   // /proc's own conversion assumes.
   const long ticks_per_s = sysconf(_SC_CLK_TCK);
@@ -354,6 +345,87 @@ int BpfScheduler::clear_boost(int32_t pid) {
     return errno;
   }
   return 0;
+}
+
+void BpfScheduler::set_tunables(const SchedulerOptions &options) {
+  scxx_tunables &t = skel_->bss->tunables;
+  const auto store = [](auto &field, auto value) {
+    __atomic_store_n(&field, value, __ATOMIC_RELAXED);
+  };
+  store(t.slice_ns, options.slice_ns);
+  store(t.slice_min_ns, options.slice_min_ns);
+  // Keys now stay within a few slices of the clock (see "Bounded waits"),
+  // so a margin of a whole default slice, chosen when a CPU hog's key led
+  // by up to 100 slices, let no waking task preempt (kernel mode, 2 vCPUs:
+  // probe p50 11 ms, 62x EEVDF). One minimum slice.
+  store(t.wakeup_margin_ns, options.slice_min_ns);
+  store(t.max_run_ns, options.max_run_ns);
+  store(t.stall_bound_ns, options.stall_bound_ns);
+  store(t.starvation_ns, options.starvation_ns);
+  store(t.agent_timeout_ns, options.agent_timeout_ns);
+  store(t.fast_path, options.fast_path ? 1U : 0U);
+  options_.slice_ns = options.slice_ns;
+  options_.slice_min_ns = options.slice_min_ns;
+  options_.max_run_ns = options.max_run_ns;
+  options_.stall_bound_ns = options.stall_bound_ns;
+  options_.starvation_ns = options.starvation_ns;
+  options_.agent_timeout_ns = options.agent_timeout_ns;
+  options_.fast_path = options.fast_path;
+}
+
+std::array<uint64_t, SCXX_WAIT_BUCKETS> BpfScheduler::wait_histogram() const {
+  std::vector<scxx_wait_hist> cpus(static_cast<size_t>(nr_possible_cpus_));
+  const uint32_t key = 0;
+  std::array<uint64_t, SCXX_WAIT_BUCKETS> out{};
+  if (bpf_map__lookup_elem(skel_->maps.wait_hist, &key, sizeof(key), cpus.data(),
+                           cpus.size() * sizeof(scxx_wait_hist), 0) != 0) {
+    return out; // cannot happen with a loaded map
+  }
+  for (const scxx_wait_hist &h : cpus) {
+    for (size_t i = 0; i < out.size(); ++i) {
+      out[i] += h.buckets[i];
+    }
+  }
+  return out;
+}
+
+void BpfScheduler::reset_max_wait_since() {
+  __atomic_store_n(&skel_->bss->max_wait_since_ns, 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t BpfScheduler::max_wait_since_ns() const {
+  return __atomic_load_n(&skel_->bss->max_wait_since_ns, __ATOMIC_RELAXED);
+}
+
+int BpfScheduler::set_group_boost(GroupKind kind, uint64_t key, uint32_t priority,
+                                  uint64_t slice_ns, uint64_t start_ticks) {
+  const scxx_task_boost boost{priority, 0, slice_ns, start_ticks};
+  int rc = 0;
+  if (kind == GroupKind::kProcess) {
+    const auto tgid = static_cast<int32_t>(key);
+    rc = bpf_map__update_elem(skel_->maps.process_boosts, &tgid, sizeof(tgid), &boost,
+                              sizeof(boost), BPF_ANY);
+  } else {
+    rc = bpf_map__update_elem(skel_->maps.cgroup_boosts, &key, sizeof(key), &boost, sizeof(boost),
+                              BPF_ANY);
+  }
+  return rc != 0 ? errno : 0;
+}
+
+int BpfScheduler::clear_group_boost(GroupKind kind, uint64_t key) {
+  int rc = 0;
+  if (kind == GroupKind::kProcess) {
+    const auto tgid = static_cast<int32_t>(key);
+    rc = bpf_map__delete_elem(skel_->maps.process_boosts, &tgid, sizeof(tgid), 0);
+  } else {
+    rc = bpf_map__delete_elem(skel_->maps.cgroup_boosts, &key, sizeof(key), 0);
+  }
+  return rc != 0 && errno != ENOENT ? errno : 0;
+}
+
+void BpfScheduler::set_group_boost_counts(uint32_t processes, uint32_t cgroups) {
+  __atomic_store_n(&skel_->bss->nr_process_boosts, processes, __ATOMIC_RELEASE);
+  __atomic_store_n(&skel_->bss->nr_cgroup_boosts, cgroups, __ATOMIC_RELEASE);
 }
 
 SchedulerStats BpfScheduler::stats() const {

@@ -8,6 +8,7 @@
 #include "core/scheduler_stats.h"
 #include "intf.h"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -49,6 +50,30 @@ public:
   [[nodiscard]] int set_boost(int32_t pid, uint32_t priority, uint64_t slice_ns,
                               uint64_t start_ticks);
   [[nodiscard]] int clear_boost(int32_t pid);
+
+  // Boosts of whole processes (key: tgid, start_ticks: the group leader's
+  // start) and cgroups (key: cgroup id), looked up by BPF for a thread
+  // without an entry of its own (bpf/intf.h). Same return values as
+  // set_boost / clear_boost.
+  enum class GroupKind { kProcess, kCgroup };
+  [[nodiscard]] int set_group_boost(GroupKind kind, uint64_t key, uint32_t priority,
+                                    uint64_t slice_ns, uint64_t start_ticks);
+  [[nodiscard]] int clear_group_boost(GroupKind kind, uint64_t key);
+  // How many entries each of those maps holds: BPF skips a map with none.
+  void set_group_boost_counts(uint32_t processes, uint32_t cgroups);
+
+  // The settings that change while attached (bpf/intf.h, struct
+  // scxx_tunables): slices, fast path, watchdog, agent timeout, starvation
+  // and stall bounds. Other fields of `options` are ignored.
+  void set_tunables(const SchedulerOptions &options);
+  [[nodiscard]] const SchedulerOptions &options() const { return options_; }
+
+  // Waits from runnable to running since load, summed over CPUs (bucket i:
+  // [2^i, 2^(i+1)) microseconds).
+  [[nodiscard]] std::array<uint64_t, SCXX_WAIT_BUCKETS> wait_histogram() const;
+  // The longest wait since the last reset (for a window after a change).
+  void reset_max_wait_since();
+  [[nodiscard]] uint64_t max_wait_since_ns() const;
 
   [[nodiscard]] SchedulerStats stats() const;
   [[nodiscard]] scxx_exit_info exit_info() const;

@@ -11,13 +11,18 @@
 
 namespace scxx {
 
-std::jthread start_signal_waiter(LiveSession &live, const sigset_t &signals) {
-  return std::jthread([&live, signals](const std::stop_token &token) {
+std::jthread start_signal_waiter(LiveSession &live, const sigset_t &signals,
+                                 std::function<void()> on_usr1) {
+  return std::jthread([&live, signals, on_usr1 = std::move(on_usr1)](const std::stop_token &token) {
     // Asked to end without a signal: wake sigwait with one of its own.
     const pthread_t self = pthread_self();
     const std::stop_callback on_stop(token, [self] { pthread_kill(self, SIGINT); });
     int sig = 0;
-    sigwait(&signals, &sig);
+    while (sigwait(&signals, &sig) == 0 && sig == SIGUSR1 && !token.stop_requested()) {
+      if (on_usr1) {
+        on_usr1();
+      }
+    }
     if (!token.stop_requested() && !live.stop.load()) {
       std::printf("[scxx] signal %d: detaching\n", sig);
       std::fflush(stdout);
@@ -63,17 +68,40 @@ public:
     return sched_.set_boost(b.pid, b.priority, b.slice_ns, b.start_ticks);
   }
   int remove(int32_t pid) override { return sched_.clear_boost(pid); }
+  int upsert_group(Group group, const GroupBoost &b) override {
+    return sched_.set_group_boost(kind(group), b.key, b.priority, b.slice_ns, b.start_ticks);
+  }
+  int remove_group(Group group, uint64_t key) override {
+    return sched_.clear_group_boost(kind(group), key);
+  }
+  void group_counts(size_t processes, size_t cgroups) override {
+    sched_.set_group_boost_counts(static_cast<uint32_t>(processes), static_cast<uint32_t>(cgroups));
+  }
 
 private:
+  static BpfScheduler::GroupKind kind(Group group) {
+    return group == Group::kProcess ? BpfScheduler::GroupKind::kProcess
+                                    : BpfScheduler::GroupKind::kCgroup;
+  }
   BpfScheduler &sched_;
 };
+
+// Threads each rule decides for, as the scan found them.
+std::vector<StrategyCoverage> coverage_of(const BoostRound &round) {
+  std::vector<StrategyCoverage> out;
+  for (size_t i = 0; i < round.threads_per_rule.size(); ++i) {
+    out.push_back({i, round.threads_per_rule[i]});
+  }
+  return out;
+}
 
 // Prints what a round changed, and its problems when they differ from the
 // last round's: one that persists is reported once, not twice a second.
 void report(const BoostRound &round, std::vector<std::string> &last_problems) {
   if (round.changed()) {
-    std::printf("[scxx] strategies: %zu threads boosted (+%zu -%zu)\n", round.held, round.upserted,
-                round.removed);
+    std::printf("[scxx] strategies: %zu threads boosted (+%zu -%zu), %zu processes and %zu "
+                "cgroups for new threads\n",
+                round.held, round.upserted, round.removed, round.processes, round.cgroups);
     std::fflush(stdout);
   }
   std::vector<std::string> problems = boost_problems(round);
@@ -91,11 +119,22 @@ void report(const BoostRound &round, std::vector<std::string> &last_problems) {
 } // namespace
 
 std::jthread start_strategy_applier(LiveSession &live, std::vector<StrategyRule> rules) {
-  return std::jthread([&live, rules = std::move(rules)](const std::stop_token &token) {
-    BoostTracker tracker(StrategyEngine(rules), ProcScanner("/proc"));
-    std::vector<std::string> last_problems;
+  {
+    const std::lock_guard lock(live.mutex);
+    live.rules = std::move(rules);
+  }
+  return std::jthread([&live](const std::stop_token &token) {
     std::unique_lock lock(live.mutex);
+    uint64_t generation = live.rules_generation;
+    BoostTracker tracker(StrategyEngine(live.rules), ProcScanner("/proc"));
+    std::vector<std::string> last_problems;
     while (!token.stop_requested() && !live.stop.load()) {
+      if (live.rules_generation != generation) {
+        // New rules, valid (the control plane checked them): the next
+        // refresh deletes what only the old ones boosted.
+        generation = live.rules_generation;
+        tracker.set_engine(StrategyEngine(live.rules));
+      }
       if (live.sched != nullptr) {
         if (live.reloaded) {
           tracker.reset();
@@ -103,7 +142,9 @@ std::jthread start_strategy_applier(LiveSession &live, std::vector<StrategyRule>
         }
         try {
           SchedulerBoosts boosts(*live.sched);
-          report(tracker.refresh(boosts), last_problems);
+          const BoostRound round = tracker.refresh(boosts);
+          live.coverage = coverage_of(round);
+          report(round, last_problems);
         } catch (const std::exception &e) {
           // Thrown before any map write (a scan, out of memory): the
           // tracker still knows what the map holds.
@@ -111,7 +152,8 @@ std::jthread start_strategy_applier(LiveSession &live, std::vector<StrategyRule>
         }
       }
       live.wake.wait_for(lock, token, kStrategyScanPeriod, [&] {
-        return live.stop.load() || (live.reloaded && live.sched != nullptr);
+        return live.stop.load() || (live.reloaded && live.sched != nullptr) ||
+               live.rules_generation != generation;
       });
     }
   });

@@ -8,21 +8,25 @@
 
 #include <signal.h>
 
+#include <functional>
 #include <thread>
 #include <vector>
 
 namespace scxx {
 
 // Waits for SIGINT or SIGTERM (blocked in every thread by the caller, with
-// `signals` the set) and requests the session's stop.
-std::jthread start_signal_waiter(LiveSession &live, const sigset_t &signals);
+// `signals` the set) and requests the session's stop. SIGUSR1, when in the
+// set, calls `on_usr1` and waits on.
+std::jthread start_signal_waiter(LiveSession &live, const sigset_t &signals,
+                                 std::function<void()> on_usr1 = {});
 
 // Prints the stats line every `interval_s` while a scheduler is attached.
 std::jthread start_stats_printer(LiveSession &live, double interval_s);
 
-// Twice a second: resolves the strategy rules against /proc and pushes
-// what changed into the scheduler's task_boosts map; reports a failed write
-// or more matches than the map holds (BoostTracker).
+// Twice a second, and at once when LiveSession::rules change: resolves the
+// strategy rules against /proc and /sys/fs/cgroup and pushes what changed
+// into the scheduler's boost maps; reports a failed write or more matches
+// than the map holds (BoostTracker). `rules` are the first ones.
 std::jthread start_strategy_applier(LiveSession &live, std::vector<StrategyRule> rules);
 
 // Requests the session's stop after `seconds`.

@@ -3,12 +3,15 @@
 // the stop request. Helpers wait on `wake`; every change notifies it.
 #pragma once
 
+#include "control/control_target.h"
 #include "core/bpf_scheduler.h"
 #include "daemon/stats_line.h"
+#include "strategy/strategy.h"
 
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <vector>
 
 namespace scxx {
 
@@ -21,6 +24,11 @@ struct LiveSession {
   BpfScheduler *sched = nullptr; // null between sessions
   bool reloaded = false;         // boosts must be pushed again
   StatsSample at_attach;         // counts in the stats line start here
+  // The strategy rules (valid: StrategyEngine accepts them); a new
+  // generation makes the applier take them at once.
+  std::vector<StrategyRule> rules;
+  uint64_t rules_generation = 0;
+  std::vector<StrategyCoverage> coverage; // from the applier's last scan
 
   // Under the mutex, so a helper between checking `stop` and waiting cannot
   // miss the wake-up.

@@ -76,6 +76,10 @@ int cli_main(int argc, char **argv) {
   const std::string lib_help = "load policies from a shared library built against scxx's Policy "
                                "headers (see docs/writing-a-policy.md); may be repeated";
   run_cmd->add_option("--policy-lib", policy_libs, lib_help)->check(CLI::ExistingFile);
+  std::vector<std::string> test_live_changes;
+  // Tests only, hidden: each SIGUSR1 applies the next change through the
+  // control plane (src/daemon/live_change_script.h).
+  run_cmd->add_option("--test-live-changes", test_live_changes)->group("");
 
   scxx::MonitorOptions monitor;
   auto *monitor_cmd = app.add_subcommand(
@@ -130,7 +134,9 @@ int cli_main(int argc, char **argv) {
   if (*monitor_cmd) {
     return scxx::run_monitor(monitor);
   }
-  return scxx::run_scheduler(resolve_run_options(*run_cmd, cli, config_file));
+  scxx::RunOptions run = resolve_run_options(*run_cmd, cli, config_file);
+  run.test_live_changes = std::move(test_live_changes);
+  return scxx::run_scheduler(run);
 }
 
 } // namespace

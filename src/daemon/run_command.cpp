@@ -4,6 +4,8 @@
 #include "core/sched_ext_sysfs.h"
 #include "core/topology.h"
 #include "daemon/helper_threads.h"
+#include "daemon/live_change_script.h"
+#include "daemon/live_control.h"
 #include "daemon/scheduler_session.h"
 #include "policy/policy_factory.h"
 
@@ -30,6 +32,7 @@ PolicyContext make_policy_context(const RunOptions &options) {
 
 int run_scheduler(const RunOptions &options) {
   const Settings &s = options.settings;
+  const std::vector<LiveChange> live_changes = parse_live_changes(options.test_live_changes);
   require_sched_ext_and_root();
   {
     PolicyContext context = make_policy_context(options);
@@ -52,25 +55,45 @@ int run_scheduler(const RunOptions &options) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  if (!live_changes.empty()) {
+    sigaddset(&signals, SIGUSR1);
+  }
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   LiveSession live;
-  // Declared after `live`: leaving the scope stops and joins them first.
-  std::jthread signal_waiter = start_signal_waiter(live, signals);
+  // What the control plane reads and changes; alive across reloads. Its
+  // own thread starts here, before anything attaches.
+  LiveControl control(options, live);
+  // Declared after `live` and `control`: leaving the scope stops and joins
+  // them first.
+  size_t next_change = 0;
+  std::jthread signal_waiter = start_signal_waiter(live, signals, [&] {
+    if (next_change >= live_changes.size()) {
+      std::printf("[scxx] live change: none left\n");
+    } else {
+      const LiveChange &change = live_changes[next_change++];
+      const auto refused = apply_live_change(control, change);
+      std::printf("[scxx] live change %zu (%s): %s\n", next_change, change.text.c_str(),
+                  refused ? ("refused: " + *refused).c_str() : "applied");
+    }
+    std::fflush(stdout);
+  });
   std::jthread stats_printer;
   if (s.stats_interval_s > 0) {
     stats_printer = start_stats_printer(live, s.stats_interval_s);
   }
-  std::jthread strategy_applier;
-  if (!options.strategies.empty()) {
-    strategy_applier = start_strategy_applier(live, options.strategies);
-  }
+  // Always running: the control plane may set strategies at any time.
+  std::jthread strategy_applier = start_strategy_applier(live, options.strategies);
   std::jthread stop_timer;
   if (s.duration_s > 0) {
     stop_timer = start_stop_timer(live, s.duration_s);
   }
 
-  SchedulerSession session(options, live);
+  // ---- The control plane's API service starts here, with `control` (a
+  // ControlTarget), so that its threads exist before the scheduler
+  // attaches (src/core/memory_lock.h, --forbid-mmap). ----
+
+  SchedulerSession session(live, control);
   try {
     for (;;) {
       const SessionOutcome outcome = session.run();

@@ -17,6 +17,9 @@ struct RunOptions {
   std::vector<StrategyRule> strategies; // resolved against /proc twice a second
   // policies.<name>.<key> from the config file (checked by make_policy).
   std::map<std::string, std::map<std::string, double>> policy_options;
+  // Tests only (--test-live-changes): changes applied one per SIGUSR1
+  // through the control plane (daemon/live_change_script.h).
+  std::vector<std::string> test_live_changes;
 };
 
 // Returns the process exit status: 0 clean stop, 1 the scheduler exited

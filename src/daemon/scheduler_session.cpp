@@ -14,6 +14,22 @@
 namespace scxx {
 namespace {
 
+// Registers the scheduler and the loop with the control plane for the
+// scope's lifetime (the loop has stopped when it ends).
+class ControlledSession {
+public:
+  ControlledSession(LiveControl &control, BpfScheduler &sched, AgentLoop *loop)
+      : control_(control) {
+    control_.begin_session(sched, loop);
+  }
+  ~ControlledSession() { control_.end_session(); }
+  ControlledSession(const ControlledSession &) = delete;
+  ControlledSession &operator=(const ControlledSession &) = delete;
+
+private:
+  LiveControl &control_;
+};
+
 // Publishes the scheduler to the helper threads for the scope's lifetime.
 class Published {
 public:
@@ -72,12 +88,13 @@ void print_exit(const Settings &s, const BpfScheduler &sched, const StatsSample 
 } // namespace
 
 SessionOutcome SchedulerSession::run() {
-  const Settings &s = options_.settings;
-  PolicyContext context = make_policy_context(options_); // outlives the policy
-  auto policy = make_policy(s.policy, context);
+  const Settings s = control_.current_settings();
+  // Owned by the control plane, which may switch it while the loop runs.
+  const LiveControl::SessionPolicy built = control_.build_session_policy();
+  Policy *const policy = &built.policy;
   const SchedulerOptions sched_options = scheduler_options(s, policy->allows_fast_path());
   BpfScheduler sched(sched_options);
-  AgentLoop loop(sched, *policy, context);
+  AgentLoop loop(sched, *policy, built.context);
   sched.attach();
   if (s.forbid_mmap && !mmap_forbidden_) {
     forbid_new_anonymous_mmaps(); // all threads and pools exist by now
@@ -86,6 +103,7 @@ SessionOutcome SchedulerSession::run() {
   StatsSample at_attach;
   {
     const Published published(live_, sched);
+    const ControlledSession controlled(control_, sched, s.kernel_mode ? nullptr : &loop);
     at_attach = live_.at_attach;
     print_attached(s, sched_options, *policy, generation_++);
     if (s.kernel_mode) {
@@ -99,7 +117,7 @@ SessionOutcome SchedulerSession::run() {
     }
   }
   sched.detach();
-  print_exit(s, sched, at_attach);
+  print_exit(control_.current_settings(), sched, at_attach);
   const scxx_exit_info info = sched.exit_info();
   if (!live_.stop.load() && exit_requests_restart(info)) {
     std::printf("[scxx] the kernel asked for a restart (CPU hotplug): reloading\n");

@@ -4,6 +4,7 @@
 // caller then starts the next one.
 #pragma once
 
+#include "daemon/live_control.h"
 #include "daemon/live_session.h"
 #include "daemon/run_command.h"
 
@@ -16,14 +17,15 @@ struct SessionOutcome {
 
 class SchedulerSession {
 public:
-  SchedulerSession(const RunOptions &options, LiveSession &live) : options_(options), live_(live) {}
+  // The settings and the policy come from `control` (as changed so far).
+  SchedulerSession(LiveSession &live, LiveControl &control) : live_(live), control_(control) {}
 
   // Throws scxx::Error when the scheduler cannot be loaded or attached.
   SessionOutcome run();
 
 private:
-  const RunOptions &options_;
   LiveSession &live_;
+  LiveControl &control_;
   int generation_ = 0;
   bool mmap_forbidden_ = false;
 };

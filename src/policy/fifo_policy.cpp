@@ -17,20 +17,33 @@ void FifoPolicy::on_queued(const QueuedTask &task) {
                           .vtime = 0,
                           .enq_cnt = task.enq_cnt,
                           .flags = 0};
-  if (!queue_.push_back(decision)) {
+  if (!queue_.push_back(Entry{decision, task})) {
     ++overflow_;
   }
 }
 
 std::optional<Decision> FifoPolicy::pick_next() {
-  return queue_.pop_front();
+  std::optional<Entry> entry = queue_.pop_front();
+  if (!entry) {
+    return std::nullopt;
+  }
+  last_picked_ = entry->task;
+  return entry->decision;
 }
 
 void FifoPolicy::on_dispatch_failed(const Decision &decision) {
-  // Back to the front: it was first in line and still is.
-  if (!queue_.push_front(decision)) {
+  // Back to the front: it was first in line and still is. The loop reports
+  // a failure right after the pick, so the last task picked is its task.
+  if (!queue_.push_front(Entry{decision, last_picked_})) {
     ++overflow_;
   }
+}
+
+bool FifoPolicy::hand_over(HeldTaskSink &sink) {
+  while (std::optional<Entry> entry = queue_.pop_front()) {
+    sink.take(entry->task);
+  }
+  return true;
 }
 
 } // namespace scxx

@@ -18,13 +18,20 @@ public:
   void on_queued(const QueuedTask &task) override;
   std::optional<Decision> pick_next() override;
   void on_dispatch_failed(const Decision &decision) override;
+  bool hand_over(HeldTaskSink &sink) override;
   [[nodiscard]] size_t nr_queued() const override { return queue_.size(); }
   [[nodiscard]] uint64_t nr_overflow() const override { return overflow_; }
 
 private:
   uint64_t slice_ns_;
   // The decision is made when the task arrives; the queue only orders them.
-  FixedRing<Decision> queue_;
+  // The task is kept as it came, to hand it to another policy.
+  struct Entry {
+    Decision decision;
+    QueuedTask task;
+  };
+  FixedRing<Entry> queue_;
+  QueuedTask last_picked_; // the task of the decision pick_next returned last
   uint64_t overflow_ = 0;
 };
 

@@ -79,7 +79,8 @@ void GthulhuPolicy::on_queued(const QueuedTask &task) {
                                  .enq_cnt = task.enq_cnt,
                                  .flags = 0},
                     .start_ts = task.start_ts,
-                    .vtime = vtime};
+                    .vtime = vtime,
+                    .task = task};
   if (!ready_.push(entry)) {
     ++overflow_;
   }
@@ -91,16 +92,25 @@ std::optional<Decision> GthulhuPolicy::pick_next() {
     return std::nullopt;
   }
   min_vruntime_ = std::max(min_vruntime_, entry->vtime);
+  last_picked_ = entry->task;
   return entry->decision;
 }
 
 void GthulhuPolicy::on_dispatch_failed(const Decision &decision) {
   // The start time is not part of the decision; 0 puts the task ahead of
   // others with the same deadline, which is where it just was. Its virtual
-  // time already counted when it was picked.
-  if (!ready_.push(Entry{.decision = decision, .start_ts = 0, .vtime = 0})) {
+  // time already counted when it was picked. The loop reports a failure
+  // right after the pick, so the last task picked is its task.
+  if (!ready_.push(Entry{.decision = decision, .start_ts = 0, .vtime = 0, .task = last_picked_})) {
     ++overflow_;
   }
+}
+
+bool GthulhuPolicy::hand_over(HeldTaskSink &sink) {
+  while (std::optional<Entry> entry = ready_.pop()) {
+    sink.take(entry->task);
+  }
+  return true;
 }
 
 } // namespace scxx

@@ -30,6 +30,7 @@ public:
   void on_queued(const QueuedTask &task) override;
   std::optional<Decision> pick_next() override;
   void on_dispatch_failed(const Decision &decision) override;
+  bool hand_over(HeldTaskSink &sink) override;
   void on_exiting(int32_t pid) override { vtime_.erase(pid); }
   [[nodiscard]] size_t nr_queued() const override { return ready_.size(); }
   [[nodiscard]] uint64_t nr_overflow() const override { return overflow_; }
@@ -52,6 +53,7 @@ private:
     Decision decision; // Decision::vtime holds the deadline
     uint64_t start_ts = 0;
     uint64_t vtime = 0; // the task's virtual time (deadline minus its runtime term)
+    QueuedTask task;    // as it came, to hand it to another policy
   };
   // Earliest deadline first; then the task that started running earlier;
   // then the lower pid, so that the order is total.
@@ -73,6 +75,7 @@ private:
   uint64_t min_vruntime_ = 0;
   PidTable<uint64_t> vtime_;
   FixedMinHeap<Entry, ByDeadline> ready_;
+  QueuedTask last_picked_; // the task of the decision pick_next returned last
   uint64_t overflow_ = 0;
   uint64_t untracked_ = 0;
 };

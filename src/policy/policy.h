@@ -15,6 +15,19 @@
 
 namespace scxx {
 
+// Receives the tasks a policy gives up when scxx switches to another policy
+// while it runs (Policy::hand_over).
+class HeldTaskSink {
+public:
+  virtual void take(const QueuedTask &task) = 0;
+
+protected:
+  HeldTaskSink() = default;
+  HeldTaskSink(const HeldTaskSink &) = default;
+  HeldTaskSink &operator=(const HeldTaskSink &) = default;
+  ~HeldTaskSink() = default;
+};
+
 class Policy {
 public:
   Policy() = default;
@@ -53,6 +66,14 @@ public:
   // saves a round trip per such wake-up. A policy that must see every task
   // (to account for all of them, or to place each itself) says false.
   [[nodiscard]] virtual bool allows_fast_path() const { return true; }
+
+  // scxx switches to another policy without detaching: give every task held
+  // and not yet decided to `sink`, as on_queued received it, and hold none
+  // afterwards; return true. The default returns false: the agent loop then
+  // drains this policy through pick_next and sends its decisions, so no
+  // task is lost either way, but the new policy places only what comes
+  // later.
+  virtual bool hand_over(HeldTaskSink & /*sink*/) { return false; }
 
   // Tasks the policy could not hold because its fixed storage was full
   // (see docs/writing-a-policy.md). Nonzero means the storage is undersized;

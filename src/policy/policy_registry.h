@@ -22,7 +22,7 @@
 // The version of the Policy interface (policy.h, task.h, policy_context.h,
 // this file). A policy library built against another version is refused
 // when loaded. Bump it with any change a compiled policy would notice.
-#define SCXX_POLICY_INTERFACE_VERSION 2
+#define SCXX_POLICY_INTERFACE_VERSION 3
 
 namespace scxx {
 

@@ -34,24 +34,34 @@ void VtimePolicy::on_queued(const QueuedTask &task) {
                           .vtime = vruntime,
                           .enq_cnt = task.enq_cnt,
                           .flags = 0};
-  if (!ready_.push(decision)) {
+  if (!ready_.push(Entry{decision, task})) {
     ++overflow_;
   }
 }
 
 std::optional<Decision> VtimePolicy::pick_next() {
-  std::optional<Decision> decision = ready_.pop();
-  if (decision) {
-    min_vruntime_ = std::max(min_vruntime_, decision->vtime);
+  std::optional<Entry> entry = ready_.pop();
+  if (!entry) {
+    return std::nullopt;
   }
-  return decision;
+  min_vruntime_ = std::max(min_vruntime_, entry->decision.vtime);
+  last_picked_ = entry->task;
+  return entry->decision;
 }
 
 void VtimePolicy::on_dispatch_failed(const Decision &decision) {
-  // Same key as before, so it is again among the first to go.
-  if (!ready_.push(decision)) {
+  // Same key as before, so it is again among the first to go. The loop
+  // reports a failure right after the pick: the last task picked is its task.
+  if (!ready_.push(Entry{decision, last_picked_})) {
     ++overflow_;
   }
+}
+
+bool VtimePolicy::hand_over(HeldTaskSink &sink) {
+  while (std::optional<Entry> entry = ready_.pop()) {
+    sink.take(entry->task);
+  }
+  return true;
 }
 
 } // namespace scxx

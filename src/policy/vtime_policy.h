@@ -20,6 +20,7 @@ public:
   void on_queued(const QueuedTask &task) override;
   std::optional<Decision> pick_next() override;
   void on_dispatch_failed(const Decision &decision) override;
+  bool hand_over(HeldTaskSink &sink) override;
   void on_exiting(int32_t pid) override { vruntime_.erase(pid); }
   [[nodiscard]] size_t nr_queued() const override { return ready_.size(); }
   [[nodiscard]] uint64_t nr_overflow() const override { return overflow_; }
@@ -34,17 +35,24 @@ public:
   [[nodiscard]] uint64_t nr_untracked() const { return untracked_; }
 
 private:
+  // The task is kept as it came, to hand it to another policy.
+  struct Entry {
+    Decision decision;
+    QueuedTask task;
+  };
   // Decision::vtime holds the vruntime; ties go to the lower pid.
   struct ByVruntime {
-    bool operator()(const Decision &a, const Decision &b) const {
-      return a.vtime != b.vtime ? a.vtime < b.vtime : a.pid < b.pid;
+    bool operator()(const Entry &a, const Entry &b) const {
+      return a.decision.vtime != b.decision.vtime ? a.decision.vtime < b.decision.vtime
+                                                  : a.decision.pid < b.decision.pid;
     }
   };
 
   uint64_t slice_ns_;
   uint64_t min_vruntime_ = 0;
   PidTable<uint64_t> vruntime_;
-  FixedMinHeap<Decision, ByVruntime> ready_;
+  FixedMinHeap<Entry, ByVruntime> ready_;
+  QueuedTask last_picked_; // the task of the decision pick_next returned last
   uint64_t overflow_ = 0;
   uint64_t untracked_ = 0;
 };

@@ -162,6 +162,16 @@ std::vector<ResolvedBoost> normalized(const std::vector<ResolvedBoost> &in) {
 
 } // namespace
 
+RuleScope rule_scope(const StrategyRule &rule) {
+  if (rule.tgid && !rule.pid && !rule.comm_regex) {
+    return RuleScope::kProcess;
+  }
+  if (rule.cgroup_prefix && !rule.pid && !rule.tgid && !rule.comm_regex) {
+    return RuleScope::kCgroup;
+  }
+  return RuleScope::kThreads;
+}
+
 std::string describe_rule(const StrategyRule &rule, size_t index) {
   std::string s = "rule " + std::to_string(index);
   if (!rule.name.empty()) {
@@ -254,6 +264,9 @@ StrategyEngine::StrategyEngine(std::vector<StrategyRule> rules) : rules_(std::mo
     if (rule.cgroup_prefix) {
       needs_cgroup_ = true;
     }
+    if (rule_scope(rule) == RuleScope::kProcess) {
+      has_process_rules_ = true;
+    }
     order_.push_back(std::move(c));
   }
   // The first match in this order is the highest priority, earliest rule.
@@ -300,6 +313,35 @@ std::vector<ResolvedBoost> StrategyEngine::resolve(const std::vector<ThreadInfo>
     }
   }
   sort_unique(out);
+  return out;
+}
+
+std::optional<size_t> StrategyEngine::match_process(const ThreadInfo &leader) const {
+  for (const Compiled &c : order_) {
+    if (rule_scope(rules_[c.index]) == RuleScope::kProcess && matches(c, leader)) {
+      return c.index;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<size_t> StrategyEngine::match_cgroup(std::string_view path) const {
+  for (const Compiled &c : order_) {
+    const StrategyRule &rule = rules_[c.index];
+    if (rule_scope(rule) == RuleScope::kCgroup && path.starts_with(*rule.cgroup_prefix)) {
+      return c.index;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> StrategyEngine::cgroup_prefixes() const {
+  std::vector<std::string> out;
+  for (const StrategyRule &rule : rules_) {
+    if (rule_scope(rule) == RuleScope::kCgroup) {
+      out.push_back(*rule.cgroup_prefix);
+    }
+  }
   return out;
 }
 

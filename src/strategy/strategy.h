@@ -66,6 +66,44 @@ public:
   using std::invalid_argument::invalid_argument;
 };
 
+// What a rule selects as a whole, so that BPF can boost a thread the scan
+// has not seen yet (bpf/intf.h, "process_boosts" and "cgroup_boosts"):
+//  kProcess  tgid without pid and comm: every thread of the process (a
+//            cgroup prefix, if given, is checked on the process's leader);
+//  kCgroup   cgroup_prefix alone: every thread in a matching cgroup;
+//  kThreads  anything else: only the threads the scan finds.
+enum class RuleScope { kThreads, kProcess, kCgroup };
+RuleScope rule_scope(const StrategyRule &rule);
+
+// A boost for a whole process (key: tgid, start_ticks: its leader's start)
+// or cgroup (key: cgroup id, the directory's inode number).
+struct GroupBoost {
+  uint64_t key = 0;
+  uint32_t priority = 0;
+  uint64_t slice_ns = 0;
+  uint64_t start_ticks = 0;
+
+  friend bool operator==(const GroupBoost &, const GroupBoost &) = default;
+};
+
+// A cgroup v2 directory: its path below the mount ("/system.slice/x") and id.
+struct CgroupDir {
+  std::string path;
+  uint64_t id = 0;
+};
+
+// Lists the cgroup directories under a cgroup v2 mount whose path starts
+// with one of `prefixes`, without descending where none can match.
+// Directories that vanish meanwhile are skipped.
+class CgroupScanner {
+public:
+  explicit CgroupScanner(std::string root = "/sys/fs/cgroup");
+  [[nodiscard]] std::vector<CgroupDir> scan(const std::vector<std::string> &prefixes) const;
+
+private:
+  std::string root_;
+};
+
 // What a scan knows about one thread.
 struct ThreadInfo {
   int32_t pid = 0;          // thread id
@@ -125,6 +163,15 @@ public:
 
   // One entry per matching thread, ascending by pid.
   [[nodiscard]] std::vector<ResolvedBoost> resolve(const std::vector<ThreadInfo> &threads) const;
+  // The rule of scope kProcess that decides for a process, given its leader
+  // (highest priority first, as match()).
+  [[nodiscard]] std::optional<size_t> match_process(const ThreadInfo &leader) const;
+  // The rule of scope kCgroup that decides for a cgroup path.
+  [[nodiscard]] std::optional<size_t> match_cgroup(std::string_view path) const;
+  // The prefixes of the rules of scope kCgroup.
+  [[nodiscard]] std::vector<std::string> cgroup_prefixes() const;
+  [[nodiscard]] bool has_process_rules() const { return has_process_rules_; }
+
   // The entry for a thread that rules()[rule] decides.
   [[nodiscard]] ResolvedBoost boost_for(const ThreadInfo &thread, size_t rule) const;
   // Sorts by pid and keeps one entry per pid (a thread listed twice by a
@@ -147,6 +194,7 @@ private:
   std::vector<Compiled> order_; // by priority descending, then rule order
   bool needs_comm_ = false;
   bool needs_cgroup_ = false;
+  bool has_process_rules_ = false;
 };
 
 struct ScanOptions {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <filesystem>
 #include <limits>
@@ -43,6 +45,32 @@ public:
     entries_.erase(pid);
     return 0;
   }
+  int upsert_group(Group group, const GroupBoost &b) override {
+    ++writes;
+    if (fail_group_upserts.contains(b.key)) {
+      return ENOMEM;
+    }
+    groups(group)[b.key] = b;
+    return 0;
+  }
+  int remove_group(Group group, uint64_t key) override {
+    ++writes;
+    groups(group).erase(key);
+    return 0;
+  }
+  void group_counts(size_t p, size_t c) override {
+    counted_processes = p;
+    counted_cgroups = c;
+  }
+  std::map<uint64_t, GroupBoost> &groups(Group group) {
+    return group == Group::kProcess ? processes : cgroups;
+  }
+  std::map<uint64_t, GroupBoost> processes;
+  std::map<uint64_t, GroupBoost> cgroups;
+  std::set<uint64_t> fail_group_upserts;
+  size_t counted_processes = 0;
+  size_t counted_cgroups = 0;
+
   [[nodiscard]] std::vector<ResolvedBoost> held() const {
     std::vector<ResolvedBoost> out;
     for (const auto &[pid, b] : entries_) {
@@ -295,6 +323,142 @@ TEST_F(BoostTrackerTest, ThreadRenamedAfterTheScanIsLeftOut) {
   FakeMap map;
   t.refresh(map);
   EXPECT_EQ(map.held(), (std::vector<ResolvedBoost>{{100, 11, 0, 500}}));
+}
+
+// ---- Rules the kernel can apply to threads the scan has not seen yet ----
+
+StrategyRule tgid_rule(int32_t tgid, uint32_t priority) {
+  StrategyRule r;
+  r.tgid = tgid;
+  r.priority = priority;
+  return r;
+}
+
+StrategyRule cgroup_rule(const std::string &prefix, uint32_t priority) {
+  StrategyRule r;
+  r.cgroup_prefix = prefix;
+  r.priority = priority;
+  return r;
+}
+
+TEST(RuleScope, WholeProcessesAndCgroupsOnlyWhenNothingNarrowsThem) {
+  EXPECT_EQ(rule_scope(tgid_rule(5, 1)), RuleScope::kProcess);
+  StrategyRule in_cgroup = tgid_rule(5, 1);
+  in_cgroup.cgroup_prefix = "/web";
+  EXPECT_EQ(rule_scope(in_cgroup), RuleScope::kProcess) << "checked on the leader";
+  StrategyRule by_name = tgid_rule(5, 1);
+  by_name.comm_regex = "worker";
+  EXPECT_EQ(rule_scope(by_name), RuleScope::kThreads) << "a name selects threads";
+  StrategyRule one_thread = tgid_rule(5, 1);
+  one_thread.pid = 6;
+  EXPECT_EQ(rule_scope(one_thread), RuleScope::kThreads);
+  EXPECT_EQ(rule_scope(cgroup_rule("/web", 3)), RuleScope::kCgroup);
+  StrategyRule cgroup_and_name = cgroup_rule("/web", 3);
+  cgroup_and_name.comm_regex = "nginx";
+  EXPECT_EQ(rule_scope(cgroup_and_name), RuleScope::kThreads);
+  EXPECT_EQ(rule_scope(comm_rule("x", 1)), RuleScope::kThreads);
+}
+
+TEST_F(BoostTrackerTest, AProcessRuleWritesItsLeadersStartAndCountsItsThreads) {
+  BoostTracker t = tracker({comm_rule("^bash$", 2), tgid_rule(100, 7)});
+  FakeMap map;
+  const BoostRound round = t.refresh(map);
+  ASSERT_EQ(map.processes.size(), 1U);
+  EXPECT_EQ(map.processes.at(100), (GroupBoost{100, 7, 0, 500})) << "the leader started at 500";
+  EXPECT_EQ(map.counted_processes, 1U);
+  EXPECT_EQ(round.processes, 1U);
+  EXPECT_EQ(round.threads_per_rule, (std::vector<uint64_t>{1, 2}));
+
+  // The process exits and its id is reused by another program: its entry
+  // now names the new leader's start, so BPF boosts nobody it should not.
+  std::filesystem::remove_all(dir_.path() / "100");
+  add_thread(dir_, 100, 100, "other", "0::/user\n", 4000);
+  t.refresh(map);
+  EXPECT_EQ(map.processes.at(100).start_ticks, 4000U);
+
+  // Rules replaced: the process entry goes.
+  t.set_engine(StrategyEngine({comm_rule("^bash$", 2)}));
+  const BoostRound after = t.refresh(map);
+  EXPECT_TRUE(map.processes.empty());
+  EXPECT_EQ(map.counted_processes, 0U);
+  EXPECT_EQ(after.threads_per_rule, (std::vector<uint64_t>{1}));
+}
+
+TEST_F(BoostTrackerTest, AProcessRuleWithACgroupChecksTheLeader) {
+  StrategyRule r = tgid_rule(100, 7);
+  r.cgroup_prefix = "/other";
+  BoostTracker t = tracker({r});
+  FakeMap map;
+  t.refresh(map);
+  EXPECT_TRUE(map.processes.empty()) << "the leader is in /web";
+}
+
+TEST(CgroupScanner, ListsMatchingDirectoriesWithTheirInodesAndPrunes) {
+  TempDir root;
+  root.mkdir("web/a");
+  root.mkdir("web/b/c");
+  root.mkdir("webby");
+  root.mkdir("user");
+  const auto ino = [&](const std::string &rel) {
+    struct stat st {};
+    EXPECT_EQ(::stat((root.path() / rel).c_str(), &st), 0) << rel;
+    return static_cast<uint64_t>(st.st_ino);
+  };
+  const CgroupScanner scanner(root.path().string());
+  std::map<std::string, uint64_t> got;
+  for (const CgroupDir &d : scanner.scan({"/web/"})) {
+    got[d.path] = d.id;
+  }
+  EXPECT_EQ(got,
+            (std::map<std::string, uint64_t>{
+                {"/web/a", ino("web/a")}, {"/web/b", ino("web/b")}, {"/web/b/c", ino("web/b/c")}}));
+  got.clear();
+  for (const CgroupDir &d : scanner.scan({"/web"})) {
+    got[d.path] = d.id;
+  }
+  EXPECT_EQ(got.size(), 5U) << "a plain prefix: /web, its three below, and /webby";
+  EXPECT_TRUE(got.contains("/webby"));
+  EXPECT_TRUE(scanner.scan({}).empty());
+  EXPECT_EQ(scanner.scan({"/"}).size(), 7U) << "the root and all six below";
+}
+
+TEST_F(BoostTrackerTest, ACgroupRuleWritesTheIdsOfMatchingDirectories) {
+  TempDir cgroups;
+  cgroups.mkdir("web/a");
+  cgroups.mkdir("user");
+  BoostTracker t(StrategyEngine({cgroup_rule("/web", 4), cgroup_rule("/web/a", 9)}),
+                 ProcScanner(dir_.path().string()), kMaxBoostedTasks,
+                 CgroupScanner(cgroups.path().string()));
+  FakeMap map;
+  const BoostRound round = t.refresh(map);
+  ASSERT_EQ(map.cgroups.size(), 2U);
+  struct stat web {};
+  struct stat web_a {};
+  ASSERT_EQ(::stat((cgroups.path() / "web").c_str(), &web), 0);
+  ASSERT_EQ(::stat((cgroups.path() / "web/a").c_str(), &web_a), 0);
+  EXPECT_EQ(map.cgroups.at(web.st_ino).priority, 4U);
+  EXPECT_EQ(map.cgroups.at(web_a.st_ino).priority, 9U) << "the higher rule decides";
+  EXPECT_EQ(map.counted_cgroups, 2U);
+  // Both nginx threads are in /web (fake /proc): the first rule covers them.
+  EXPECT_EQ(round.threads_per_rule, (std::vector<uint64_t>{2, 0}));
+
+  // A directory goes away: its entry is removed.
+  std::filesystem::remove(cgroups.path() / "web/a");
+  t.refresh(map);
+  EXPECT_EQ(map.cgroups.size(), 1U);
+  EXPECT_EQ(t.current_cgroups().size(), 1U);
+
+  // A failed write stays unrecorded and is retried.
+  cgroups.mkdir("web/z");
+  struct stat web_z {};
+  ASSERT_EQ(::stat((cgroups.path() / "web/z").c_str(), &web_z), 0);
+  map.fail_group_upserts.insert(web_z.st_ino);
+  const BoostRound failed = t.refresh(map);
+  EXPECT_EQ(failed.failed_upserts, 1U);
+  EXPECT_EQ(t.current_cgroups().size(), 1U);
+  map.fail_group_upserts.clear();
+  t.refresh(map);
+  EXPECT_EQ(t.current_cgroups().size(), 2U);
 }
 
 } // namespace
