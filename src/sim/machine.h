@@ -59,6 +59,13 @@ struct SimTask {
   [[nodiscard]] const std::string &cls() const { return tmpl->cls; }
 };
 
+// A stretch of time a CPU ran a task (or the agent), for the timeline plot.
+struct TimelineSlice {
+  int cpu = 0;
+  uint64_t start_ns = 0, end_ns = 0;
+  std::string cls; // "(agent)" for the agent
+};
+
 struct Pick {
   int task = -1;
   uint64_t slice_ns = 0;
@@ -148,6 +155,7 @@ public:
   [[nodiscard]] uint64_t busy_ns() const;
   [[nodiscard]] uint64_t overhead_ns() const;
   [[nodiscard]] uint64_t agent_ns() const { return agent_ns_; }
+  [[nodiscard]] const std::vector<TimelineSlice> &timeline() const { return timeline_; }
 
 private:
   enum class Stop { kExpired, kPreempted, kBlocked, kExited };
@@ -200,6 +208,9 @@ private:
   Metrics metrics_;
   uint64_t agent_ns_ = 0;
   bool flushing_ = false;
+  std::vector<TimelineSlice> timeline_;
+  std::vector<uint64_t> agent_since_; // per CPU, while the agent runs there
+  void record_slice(int cpu, uint64_t start, const std::string &cls);
 };
 
 } // namespace scxx::sim

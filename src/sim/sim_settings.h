@@ -75,6 +75,10 @@ struct SimSettings {
   PolicyConfig policy_config;
   uint64_t duration_ns = 5000 * kNsecPerMsec; // when the workload gives none
   uint64_t seed = 1;
+  // Kept for plots: which class ran where during the first timeline_ns
+  // (0: nothing), and every wake-up latency sample.
+  uint64_t timeline_ns = 0;
+  bool keep_samples = false;
 };
 
 } // namespace scxx::sim
