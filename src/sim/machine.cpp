@@ -63,13 +63,15 @@ SimTask &Machine::spawn(const TaskTemplate &tmpl, bool forked) {
   t.phase_left = tmpl.phases.front().loop;
   t.forked = forked;
   t.born_ns = now_;
-  by_pid_[t.pid] = t.id;
+  by_pid_.push_back(t.id);
   return t;
 }
 
 SimTask *Machine::task_by_pid(int32_t pid) {
-  const auto it = by_pid_.find(pid);
-  return it == by_pid_.end() ? nullptr : &tasks_[static_cast<size_t>(it->second)];
+  const int64_t i = static_cast<int64_t>(pid) - kFirstPid;
+  return i < 0 || i >= static_cast<int64_t>(by_pid_.size())
+             ? nullptr
+             : &tasks_[static_cast<size_t>(by_pid_[static_cast<size_t>(i)])];
 }
 
 // ---- time ----

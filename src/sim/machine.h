@@ -190,8 +190,9 @@ private:
   uint64_t now_ = 0, end_ = 0;
   std::vector<CpuState> cpus_;
   std::deque<SimTask> tasks_; // a deque: forks never move a task
-  std::map<int32_t, int> by_pid_;
-  int32_t next_pid_ = 1000;
+  std::vector<int> by_pid_;   // task index by pid - kFirstPid (pids are handed out in order)
+  static constexpr int32_t kFirstPid = 1000;
+  int32_t next_pid_ = kFirstPid;
   std::set<int> want_pick_, want_preempt_;
   std::vector<std::deque<int>> rt_queue_; // per CPU, highest priority first
   struct Condition {
