@@ -120,8 +120,15 @@ SimCommand::SimCommand(CLI::App &app)
   cmd_->add_option("--slice-min-us", slice_min_us_, "policies' minimum slice")
       ->capture_default_str()
       ->group(costs);
+  cmd_->add_option("--agent-wakeup", settings_.kernel.agent_wakeup,
+                   "how the agent waits (as `scxx run --agent-wakeup`): yield (parked in BPF, "
+                   "run by the next dispatch on any CPU; a sync wake-up kicks no CPU) or ring "
+                   "(sleeps on the ring, woken after --agent-wakeup-us)")
+      ->check(CLI::IsMember(agent_wakeup_names()))
+      ->capture_default_str()
+      ->group(costs);
   cmd_->add_option("--agent-wakeup-us", agent_wakeup_us_,
-                   "from the first queued task to a sleeping agent running")
+                   "ring wake-up: from the first queued task to the sleeping agent running")
       ->capture_default_str()
       ->group(costs);
   cmd_->add_option("--agent-step-us", agent_step_us_, "fixed cost of one agent loop iteration")

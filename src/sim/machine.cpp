@@ -708,9 +708,11 @@ bool Machine::enter(SimTask &t, Step &out) {
     }
     const std::vector<int> waiters = std::move(cond.waiters);
     cond.waiters.clear();
+    waker_cpu_ = t.cpu;
     for (int id : waiters) {
       wake(tasks_[static_cast<size_t>(id)]);
     }
+    waker_cpu_ = -1;
     return false;
   }
   case OpKind::kBarrier: {
@@ -718,9 +720,11 @@ bool Machine::enter(SimTask &t, Step &out) {
     if (static_cast<int>(b.waiting.size()) + 1 >= b.participants) {
       const std::vector<int> waiting = std::move(b.waiting);
       b.waiting.clear();
+      waker_cpu_ = t.cpu;
       for (int id : waiting) {
         wake(tasks_[static_cast<size_t>(id)]);
       }
+      waker_cpu_ = -1;
       return false;
     }
     b.waiting.push_back(t.id);
@@ -731,7 +735,9 @@ bool Machine::enter(SimTask &t, Step &out) {
     for (uint32_t i = 0; i < op.count; ++i) {
       SimTask &child = spawn(workload_.templates[static_cast<size_t>(op.ref)], true);
       child.last_cpu = t.cpu;
+      waker_cpu_ = t.cpu;
       wake(child);
+      waker_cpu_ = -1;
     }
     return false;
   }

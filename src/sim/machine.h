@@ -147,6 +147,10 @@ public:
   int agent_acquire(int prefer);
   void agent_release(int cpu);
   void charge_agent(int cpu, uint64_t ns);
+  // The CPU whose running task is waking others right now (a resume, a
+  // barrier, a fork: the kernel's sync wake-ups, the waker sleeps soon or
+  // goes on), -1 for wake-ups from timers.
+  [[nodiscard]] int waker_cpu() const { return waker_cpu_; }
 
   // ---- results ----
   [[nodiscard]] const Invariants &invariants() const { return inv_; }
@@ -209,6 +213,7 @@ private:
   Metrics metrics_;
   uint64_t agent_ns_ = 0;
   bool flushing_ = false;
+  int waker_cpu_ = -1;
   std::vector<TimelineSlice> timeline_;
   std::vector<uint64_t> agent_since_; // per CPU, while the agent runs there
   void record_slice(int cpu, uint64_t start, const std::string &cls);
