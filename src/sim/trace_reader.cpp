@@ -120,11 +120,14 @@ TraceLine parse_line(std::string_view line) {
   const std::string_view head = trim(line.substr(0, open));
   const size_t sp = head.find_last_of(" \t");
   const std::string_view tid = sp == std::string_view::npos ? head : head.substr(sp + 1);
-  if (!all_digits(tid)) {
+  if (tid == "-1") {
+    // perf could not tell the thread (it had exited when perf read it):
+    // the event's own fields still name every task it is about.
+  } else if (!all_digits(tid)) {
     throw LineError("no thread id before the CPU field (expected 'COMM TID [CPU]'; trace-cmd's "
                     "'COMM-PID [CPU]' form is not read)");
   }
-  out.tid = static_cast<int32_t>(to_int(tid, "thread id"));
+  out.tid = static_cast<int32_t>(to_int(tid, "thread id")); // -1: unknown
   out.comm = std::string(trim(head.substr(0, head.size() - tid.size())));
   const size_t close = line.find(']', open);
   out.cpu = static_cast<int>(to_int(line.substr(open + 1, close - open - 1), "CPU"));
@@ -347,7 +350,7 @@ private:
   // The first event of a CPU: the task it names has run there since the
   // trace began.
   void note_current(const TraceLine &l) {
-    if (!seen_cpus_.insert(l.cpu).second || l.tid == 0) {
+    if (!seen_cpus_.insert(l.cpu).second || l.tid <= 0) {
       return;
     }
     TracedTask &t = get(l.tid, l.event == "sched_switch" ? field(l, "prev_comm") : l.comm,
@@ -362,7 +365,12 @@ private:
     const int32_t prev_pid = pid_field(l, "prev_pid");
     const int32_t next_pid = pid_field(l, "next_pid");
     const std::string &state = field(l, "prev_state");
-    if (prev_pid != 0) {
+    TracedTask *stale = prev_pid == 0 ? nullptr : find(prev_pid);
+    if (stale != nullptr && stale->state == TaskState::kRunning && stale->run_cpu != l.cpu) {
+      // It already runs on another CPU: that switch-in came first in the
+      // trace though it happened later (the CPUs' clocks differ a little).
+      // Its run here was closed then.
+    } else if (prev_pid != 0) {
       TracedTask &t = get(prev_pid, field(l, "prev_comm"), prio_field(l, "prev_prio"));
       const bool runnable = state.starts_with('R') && !t.exiting;
       const bool exits = t.exiting || state.find_first_of("XZ") != std::string::npos;
@@ -379,6 +387,9 @@ private:
       TracedTask &t = get(next_pid, field(l, "next_comm"), prio_field(l, "next_prio"));
       if (t.state == TaskState::kSleeping && t.started) {
         add_sleep(t, l.ts); // its wake-up is not in the trace
+      }
+      if (t.state == TaskState::kRunning) {
+        end_run(t, l.ts, true); // its switch-out elsewhere comes later in the trace
       }
       begin_run(t, l.cpu, l.ts);
     }
@@ -405,7 +416,7 @@ private:
     if (t.state != TaskState::kSleeping) {
       return; // already awake: a second wake-up event, or one before it slept
     }
-    TracedTask *waker = l.tid == 0 ? nullptr : find(l.tid);
+    TracedTask *waker = l.tid <= 0 ? nullptr : find(l.tid);
     if (waker != nullptr && waker != &t && waker->state == TaskState::kRunning) {
       flush_run(*waker, l.ts);
       waker->ops.push_back(Op{.kind = OpKind::kResume, .ref = static_cast<int>(index_of(t))});

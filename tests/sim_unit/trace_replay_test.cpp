@@ -113,6 +113,32 @@ TEST(TraceReader, ChainsAWakeUpToItsWaker) {
   EXPECT_EQ(b.phases[0].ops[1].ref, a.phases[0].ops[1].ref);
 }
 
+TEST(TraceReader, KeepsARunWhoseSwitchOutComesAfterTheNextSwitchIn) {
+  // x moves from CPU 0 to CPU 1; CPU 1's clock is a little ahead, so its
+  // switch-in of x is printed before CPU 0's switch-out.
+  const std::string trace =
+      R"(x 1 [000] 1.000000: sched:sched_switch: prev_comm=x prev_pid=1 prev_prio=120 prev_state=R ==> next_comm=x next_pid=1 next_prio=120
+swapper/1 0 [001] 1.000500: sched:sched_switch: prev_comm=swapper/1 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=x next_pid=1 next_prio=120
+x 1 [000] 1.000510: sched:sched_switch: prev_comm=x prev_pid=1 prev_prio=120 prev_state=R ==> next_comm=swapper/0 next_pid=0 next_prio=120
+x 1 [001] 1.001500: sched:sched_switch: prev_comm=x prev_pid=1 prev_prio=120 prev_state=S ==> next_comm=swapper/1 next_pid=0 next_prio=120
+)";
+  const Workload w = parse_perf_sched_trace(trace, "skew.txt");
+  const TaskTemplate &x = named(w, "x-1");
+  EXPECT_EQ(x.recorded_cpu_ns, 1500000U); // 0.5 ms on CPU 0, 1 ms on CPU 1
+  ASSERT_EQ(x.phases[0].ops.size(), 1U);
+  EXPECT_EQ(x.phases[0].ops[0].ns, 1500000U);
+}
+
+TEST(TraceReader, ReadsEventsOfThreadsPerfCouldNotName) {
+  // perf prints ":-1 -1" for a thread that had exited when it read it.
+  const std::string trace =
+      R"(x 1 [000] 1.000000: sched:sched_switch: prev_comm=x prev_pid=1 prev_prio=120 prev_state=R ==> next_comm=y next_pid=2 next_prio=120
+:-1 -1 [000] 1.000300: sched:sched_switch: prev_comm=y prev_pid=2 prev_prio=120 prev_state=X ==> next_comm=x next_pid=1 next_prio=120
+)";
+  const Workload w = parse_perf_sched_trace(trace, "gone.txt");
+  EXPECT_EQ(named(w, "y-2").recorded_cpu_ns, 300000U);
+}
+
 std::string error_of(const std::string &text) {
   try {
     parse_perf_sched_trace(text, "t.txt");
