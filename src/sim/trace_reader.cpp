@@ -355,7 +355,8 @@ private:
     }
     TracedTask &t = get(l.tid, l.event == "sched_switch" ? field(l, "prev_comm") : l.comm,
                         l.event == "sched_switch" ? prio_field(l, "prev_prio") : 120);
-    if (t.state == TaskState::kUnseen) {
+    // Seen before only as woken (a wake-up event that found it running).
+    if (t.state == TaskState::kUnseen || t.state == TaskState::kRunnable) {
       begin_run(t, l.cpu, *first_);
     }
   }
