@@ -30,7 +30,7 @@ void BM_SimulatedEvents(benchmark::State &state, const char *policy) {
   s.shape.cpus_per_llc = 16;
   s.duration_ns = static_cast<uint64_t>(state.range(0)) * 1000000;
   uint64_t events = 0;
-  for (auto _ : state) {
+  for (auto _ : state) { // NOLINT(clang-analyzer-deadcode.DeadStores): benchmark idiom
     const scxx::sim::RunResult r = scxx::sim::simulate(w, policy, s);
     for (const scxx::sim::ClassSummary &c : r.classes) {
       events += c.context_switches + c.wake.count;
