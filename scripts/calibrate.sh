@@ -59,7 +59,9 @@ if [ ! -d /sys/kernel/sched_ext ]; then
     out=${OUT:-$ROOT/calibration-report.txt}
     n_w=$(echo "$WORKLOADS" | tr ',' '\n' | grep -c .)
     n_p=$(echo "$POLICIES" | tr ',' '\n' | grep -c .)
-    timeout=$((120 + n_w * n_p * (SECONDS_EACH + 20)))
+    # A run: scxx attach, rt-app (with its own calibration), perf script and
+    # two simulations; about 30 s besides the workload itself on 2 vCPUs.
+    timeout=$((180 + n_w * n_p * (SECONDS_EACH + 45)))
     "$ROOT/tools/vm/scxx-vm" --cpus "${SCXX_VM_TEST_CPUS:-2}" --timeout "$timeout" \
         --results "$results" -- "$0" --seconds "$SECONDS_EACH" --policies "$POLICIES" \
         --workloads "$WORKLOADS" --out "$results/report.txt"
