@@ -34,7 +34,7 @@ PKGS=(build-essential cmake ninja-build pkg-config git ca-certificates
       libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
       libcpp-httplib-dev libseccomp-dev libsqlite3-dev libssl-dev openssl prometheus
       busybox-static zstd cpio xz-utils kmod
-      rt-tests stress-ng gnuplot-nox procps util-linux python3)
+      rt-tests rt-app stress-ng gnuplot-nox procps util-linux python3)
 # QEMU from backports (10.x): Debian 12's 7.2 panics guests in int3 text
 # patching under multi-threaded TCG (4 of 8 boots with 10 scheduler
 # attach/detach cycles each on 4 vCPUs; 10.0.2: 0 of 8), and the VM tests

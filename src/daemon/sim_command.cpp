@@ -4,11 +4,14 @@
 #include "daemon/policy_library.h"
 #include "policy/policy_factory.h"
 #include "policy/policy_registry.h"
+#include "sim/plot.h"
+#include "sim/recorded_side.h"
 #include "sim/report.h"
 #include "sim/sim_topology.h"
 #include "sim/simulator.h"
 #include "sim/workload_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -61,13 +64,23 @@ SimCommand::SimCommand(CLI::App &app)
   idle_bound_ms_ = static_cast<double>(d.bounds.idle_while_waiting_ns) / 1e6;
   starvation_bound_ms_ = static_cast<double>(d.bounds.starvation_ns) / 1e6;
 
-  cmd_->add_option("-w,--workload", workload_,
-                   "workload file: rt-app JSON (*.json) or scxx YAML (*.yaml, *.yml)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  CLI::Option *workload =
+      cmd_->add_option("-w,--workload", workload_,
+                       "workload file: rt-app JSON (*.json) or scxx YAML (*.yaml, *.yml)")
+          ->check(CLI::ExistingFile);
+  CLI::Option *trace =
+      cmd_->add_option("--trace", trace_,
+                       "replay a recorded trace: `perf script` text of `perf sched record` "
+                       "(sched_switch, sched_waking/wakeup(_new), sched_process_fork/exit); "
+                       "recorded waits are dropped, wake-ups chained to their waker; "
+                       "--cpus defaults to the trace's CPUs")
+          ->check(CLI::ExistingFile)
+          ->excludes(workload);
+  workload->excludes(trace);
   cmd_->add_option("-p,--policy", policies_,
                    "policies to compare, comma separated: registered ones (" + policy_names_text() +
-                       ", and those of --policy-lib) and eevdf-model; "
+                       ", and those of --policy-lib), eevdf-model and, for a --trace, "
+                       "recorded (the trace's own decisions: same CPU, same order); "
                        "default: all of them");
   cmd_->add_option("--policy-lib", policy_libs_,
                    "load policies from a shared library (as `scxx run --policy-lib`); may be "
@@ -90,6 +103,13 @@ SimCommand::SimCommand(CLI::App &app)
   cmd_->add_option("--seed", settings_.seed, "seed of the random numbers (sleep jitter, noise)")
       ->capture_default_str();
   cmd_->add_option("--json", json_, "also write every number as JSON to FILE (- for stdout)");
+  cmd_->add_option("--plot", plot_dir_,
+                   "also draw PNGs into DIR with gnuplot: per policy, the wake-up latency CDF "
+                   "of each task class and a per-CPU timeline of which class ran when");
+  cmd_->add_option("--plot-seconds", plot_seconds_,
+                   "how many simulated seconds the timeline plot shows")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 3600.0));
   cmd_->add_flag("--fail-on-violation", fail_on_violation_,
                  "exit with status 3 when a run broke an invariant");
 
@@ -100,8 +120,15 @@ SimCommand::SimCommand(CLI::App &app)
   cmd_->add_option("--slice-min-us", slice_min_us_, "policies' minimum slice")
       ->capture_default_str()
       ->group(costs);
+  cmd_->add_option("--agent-wakeup", settings_.kernel.agent_wakeup,
+                   "how the agent waits (as `scxx run --agent-wakeup`): yield (parked in BPF, "
+                   "run by the next dispatch on any CPU; a sync wake-up kicks no CPU) or ring "
+                   "(sleeps on the ring, woken after --agent-wakeup-us)")
+      ->check(CLI::IsMember(agent_wakeup_names()))
+      ->capture_default_str()
+      ->group(costs);
   cmd_->add_option("--agent-wakeup-us", agent_wakeup_us_,
-                   "from the first queued task to a sleeping agent running")
+                   "ring wake-up: from the first queued task to the sleeping agent running")
       ->capture_default_str()
       ->group(costs);
   cmd_->add_option("--agent-step-us", agent_step_us_, "fixed cost of one agent loop iteration")
@@ -177,9 +204,19 @@ int SimCommand::run() {
     throw ConfigError(std::string("sim: ") + e.what());
   }
 
+  if (workload_.empty() == trace_.empty()) {
+    throw ConfigError("sim: give a workload (--workload FILE) or a trace (--trace FILE)");
+  }
   sim::Workload workload;
   try {
-    workload = sim::load_workload_file(workload_);
+    if (!trace_.empty()) {
+      workload = sim::load_trace_file(trace_);
+      if (cmd_->get_option("--cpus")->count() == 0) {
+        s.shape.cpus = workload.recorded_cpus;
+      }
+    } else {
+      workload = sim::load_workload_file(workload_);
+    }
     sim::validate(workload, s.shape.cpus);
   } catch (const sim::WorkloadError &e) {
     throw ConfigError(e.what());
@@ -194,12 +231,24 @@ int SimCommand::run() {
   if (names.empty()) {
     names = policy_names();
     names.emplace_back(sim::kEevdfModel);
+    if (!trace_.empty()) {
+      names.emplace_back(sim::kRecordedPolicy);
+    }
   }
   for (const std::string &name : names) {
-    if (name != sim::kEevdfModel && find_policy(name) == nullptr) {
+    if (name == sim::kRecordedPolicy && trace_.empty()) {
+      throw ConfigError("sim: --policy: '" + name +
+                        "' replays a trace's own schedule: give "
+                        "--trace");
+    }
+    if (name != sim::kEevdfModel && name != sim::kRecordedPolicy && find_policy(name) == nullptr) {
       throw ConfigError("sim: --policy: unknown policy '" + name + "' (known: " +
                         policy_names_text() + ", " + std::string(sim::kEevdfModel) + ")");
     }
+  }
+  if (!plot_dir_.empty()) {
+    s.keep_samples = true;
+    s.timeline_ns = std::min(s.duration_ns, ns_of_us(plot_seconds_ * 1e6));
   }
   std::vector<sim::RunResult> runs;
   for (const std::string &name : names) {
@@ -209,7 +258,7 @@ int SimCommand::run() {
       throw ConfigError(e.what());
     }
   }
-  const sim::ReportHeader header{.workload = workload_,
+  const sim::ReportHeader header{.workload = trace_.empty() ? workload_ : trace_,
                                  .machine = sim::describe(s.shape),
                                  .seed = s.seed,
                                  .duration_ns = s.duration_ns};
@@ -224,6 +273,15 @@ int SimCommand::run() {
       if (!out) {
         throw std::runtime_error("sim: cannot write " + json_);
       }
+    }
+  }
+  if (!plot_dir_.empty()) {
+    try {
+      for (const std::string &png : sim::write_plots(plot_dir_, runs, s.timeline_ns)) {
+        std::printf("plot: %s\n", png.c_str());
+      }
+    } catch (const sim::PlotError &e) {
+      throw std::runtime_error(e.what());
     }
   }
   bool violated = false;

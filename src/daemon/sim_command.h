@@ -25,6 +25,9 @@ public:
 private:
   CLI::App *cmd_;
   std::string workload_;
+  std::string trace_;
+  std::string plot_dir_;
+  double plot_seconds_ = 1.0;
   std::string policies_;
   std::string json_;
   std::vector<std::string> policy_libs_;

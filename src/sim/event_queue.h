@@ -18,7 +18,10 @@ public:
   [[nodiscard]] uint64_t next_time() const { return heap_.top().time; }
   // Removes the earliest event and returns its action; its time is next_time().
   Action pop() {
-    Action a = heap_.top().action;
+    // Moved out, not copied (a copy was a tenth of a run's time): the heap
+    // orders by time and seq only, which the move leaves alone.
+    Action a = std::move(
+        const_cast<Event &>(heap_.top()).action); // NOLINT(cppcoreguidelines-pro-type-const-cast)
     heap_.pop();
     return a;
   }

@@ -24,7 +24,8 @@ std::string ms(uint64_t ns) {
 
 Machine::Machine(const Workload &workload, const CpuTopology &topology, const SimSettings &settings)
     : workload_(workload), topo_(topology), settings_(settings), rng_(settings.seed),
-      cpus_(topology.nr_cpus()), rt_queue_(topology.nr_cpus()) {
+      cpus_(topology.nr_cpus()), rt_queue_(topology.nr_cpus()),
+      agent_since_(static_cast<size_t>(topology.nr_cpus()), 0) {
   for (const TaskTemplate &tmpl : workload_.templates) {
     if (!tmpl.at_start) {
       continue;
@@ -62,13 +63,15 @@ SimTask &Machine::spawn(const TaskTemplate &tmpl, bool forked) {
   t.phase_left = tmpl.phases.front().loop;
   t.forked = forked;
   t.born_ns = now_;
-  by_pid_[t.pid] = t.id;
+  by_pid_.push_back(t.id);
   return t;
 }
 
 SimTask *Machine::task_by_pid(int32_t pid) {
-  const auto it = by_pid_.find(pid);
-  return it == by_pid_.end() ? nullptr : &tasks_[static_cast<size_t>(it->second)];
+  const int64_t i = static_cast<int64_t>(pid) - kFirstPid;
+  return i < 0 || i >= static_cast<int64_t>(by_pid_.size())
+             ? nullptr
+             : &tasks_[static_cast<size_t>(by_pid_[static_cast<size_t>(i)])];
 }
 
 // ---- time ----
@@ -92,8 +95,12 @@ void Machine::run(uint64_t end_ns) {
   // Close the books: CPU time up to the end, waits still going on.
   now_ = end_;
   for (int c = 0; c < nr_cpus(); ++c) {
-    if (cpus_[static_cast<size_t>(c)].task >= 0) {
+    const CpuState &cpu = cpus_[static_cast<size_t>(c)];
+    if (cpu.task >= 0) {
       sync(c);
+      record_slice(c, cpu.run_start, tasks_[static_cast<size_t>(cpu.task)].cls());
+    } else if (cpu.agent) {
+      record_slice(c, agent_since_[static_cast<size_t>(c)], "(agent)");
     }
   }
   uint64_t total = 0;
@@ -291,6 +298,7 @@ int Machine::agent_acquire(int prefer) {
   }
   CpuState &cpu = cpus_[static_cast<size_t>(c)];
   cpu.agent = true;
+  agent_since_[static_cast<size_t>(c)] = now_;
   cpu.claimed = false;
   cpu.last = -1;
   want_pick_.erase(c);
@@ -304,6 +312,7 @@ void Machine::agent_release(int c) {
     return;
   }
   CpuState &cpu = cpus_[static_cast<size_t>(c)];
+  record_slice(c, agent_since_[static_cast<size_t>(c)], "(agent)");
   cpu.agent = false;
   cpu.idle_since = now_;
   pick(c);
@@ -500,6 +509,7 @@ void Machine::stop(int c, Stop why) {
   SimTask &t = tasks_[static_cast<size_t>(cpu.task)];
   ++cpu.gen;
   const uint64_t ran = now_ - t.start_ts;
+  record_slice(c, cpu.run_start, t.cls());
   t.stop_ts = now_;
   t.exec_runtime += ran;
   t.dsq_vtime += ran * kWeightDefault / t.weight;
@@ -698,9 +708,11 @@ bool Machine::enter(SimTask &t, Step &out) {
     }
     const std::vector<int> waiters = std::move(cond.waiters);
     cond.waiters.clear();
+    waker_cpu_ = t.cpu;
     for (int id : waiters) {
       wake(tasks_[static_cast<size_t>(id)]);
     }
+    waker_cpu_ = -1;
     return false;
   }
   case OpKind::kBarrier: {
@@ -708,9 +720,11 @@ bool Machine::enter(SimTask &t, Step &out) {
     if (static_cast<int>(b.waiting.size()) + 1 >= b.participants) {
       const std::vector<int> waiting = std::move(b.waiting);
       b.waiting.clear();
+      waker_cpu_ = t.cpu;
       for (int id : waiting) {
         wake(tasks_[static_cast<size_t>(id)]);
       }
+      waker_cpu_ = -1;
       return false;
     }
     b.waiting.push_back(t.id);
@@ -721,7 +735,9 @@ bool Machine::enter(SimTask &t, Step &out) {
     for (uint32_t i = 0; i < op.count; ++i) {
       SimTask &child = spawn(workload_.templates[static_cast<size_t>(op.ref)], true);
       child.last_cpu = t.cpu;
+      waker_cpu_ = t.cpu;
       wake(child);
+      waker_cpu_ = -1;
     }
     return false;
   }
@@ -729,6 +745,15 @@ bool Machine::enter(SimTask &t, Step &out) {
 }
 
 // ---- results ----
+
+void Machine::record_slice(int cpu, uint64_t start, const std::string &cls) {
+  if (start < settings_.timeline_ns && now_ > start) {
+    timeline_.push_back(TimelineSlice{.cpu = cpu,
+                                      .start_ns = start,
+                                      .end_ns = std::min(now_, settings_.timeline_ns),
+                                      .cls = cls});
+  }
+}
 
 std::vector<TaskTotals> Machine::task_totals() const {
   std::vector<TaskTotals> out;

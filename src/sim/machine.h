@@ -59,6 +59,13 @@ struct SimTask {
   [[nodiscard]] const std::string &cls() const { return tmpl->cls; }
 };
 
+// A stretch of time a CPU ran a task (or the agent), for the timeline plot.
+struct TimelineSlice {
+  int cpu = 0;
+  uint64_t start_ns = 0, end_ns = 0;
+  std::string cls; // "(agent)" for the agent
+};
+
 struct Pick {
   int task = -1;
   uint64_t slice_ns = 0;
@@ -140,6 +147,10 @@ public:
   int agent_acquire(int prefer);
   void agent_release(int cpu);
   void charge_agent(int cpu, uint64_t ns);
+  // The CPU whose running task is waking others right now (a resume, a
+  // barrier, a fork: the kernel's sync wake-ups, the waker sleeps soon or
+  // goes on), -1 for wake-ups from timers.
+  [[nodiscard]] int waker_cpu() const { return waker_cpu_; }
 
   // ---- results ----
   [[nodiscard]] const Invariants &invariants() const { return inv_; }
@@ -148,6 +159,7 @@ public:
   [[nodiscard]] uint64_t busy_ns() const;
   [[nodiscard]] uint64_t overhead_ns() const;
   [[nodiscard]] uint64_t agent_ns() const { return agent_ns_; }
+  [[nodiscard]] const std::vector<TimelineSlice> &timeline() const { return timeline_; }
 
 private:
   enum class Stop { kExpired, kPreempted, kBlocked, kExited };
@@ -182,8 +194,9 @@ private:
   uint64_t now_ = 0, end_ = 0;
   std::vector<CpuState> cpus_;
   std::deque<SimTask> tasks_; // a deque: forks never move a task
-  std::map<int32_t, int> by_pid_;
-  int32_t next_pid_ = 1000;
+  std::vector<int> by_pid_;   // task index by pid - kFirstPid (pids are handed out in order)
+  static constexpr int32_t kFirstPid = 1000;
+  int32_t next_pid_ = kFirstPid;
   std::set<int> want_pick_, want_preempt_;
   std::vector<std::deque<int>> rt_queue_; // per CPU, highest priority first
   struct Condition {
@@ -200,6 +213,10 @@ private:
   Metrics metrics_;
   uint64_t agent_ns_ = 0;
   bool flushing_ = false;
+  int waker_cpu_ = -1;
+  std::vector<TimelineSlice> timeline_;
+  std::vector<uint64_t> agent_since_; // per CPU, while the agent runs there
+  void record_slice(int cpu, uint64_t start, const std::string &cls);
 };
 
 } // namespace scxx::sim

@@ -53,6 +53,14 @@ class Metrics {
 public:
   void wake_latency(const std::string &cls, uint64_t ns) { samples_[cls].wake.push_back(ns); }
   void queue_delay(const std::string &cls, uint64_t ns) { samples_[cls].delay.push_back(ns); }
+  // Every wake-up latency sample per class (for plots).
+  [[nodiscard]] std::map<std::string, std::vector<uint64_t>> wake_samples() const {
+    std::map<std::string, std::vector<uint64_t>> out;
+    for (const auto &[cls, s] : samples_) {
+      out[cls] = s.wake;
+    }
+    return out;
+  }
   // One summary per class, sorted by class name.
   [[nodiscard]] std::vector<ClassSummary> summarize(const std::vector<TaskTotals> &tasks) const;
 

@@ -111,6 +111,17 @@ std::string format_table(const ReportHeader &h, const std::vector<RunResult> &ru
   row("switches + noise (% of all CPUs)",
       [&](const RunResult &r) { return pct(r.overhead_ns, r); });
   row("invariant violations", [](const RunResult &r) { return std::to_string(r.violation_count); });
+  if (!runs.empty() && trace_totals(runs.front()).recorded_ns != 0) {
+    out += "trace replay\n";
+    row("tasks finished / replayed", [](const RunResult &r) {
+      const TraceTotals t = trace_totals(r);
+      return std::to_string(t.finished) + "/" + std::to_string(t.tasks);
+    });
+    row("CPU time (% of recorded)", [](const RunResult &r) {
+      const TraceTotals t = trace_totals(r);
+      return fixed(100.0 * static_cast<double>(t.cpu_ns) / static_cast<double>(t.recorded_ns), 2);
+    });
+  }
   std::set<std::string> counters;
   for (const RunResult &r : runs) {
     for (const auto &[k, v] : r.counters) {
@@ -144,6 +155,17 @@ std::string format_table(const ReportHeader &h, const std::vector<RunResult> &ru
   return out;
 }
 
+TraceTotals trace_totals(const RunResult &r) {
+  TraceTotals t;
+  for (const TaskCpu &task : r.tasks) {
+    ++t.tasks;
+    t.finished += task.finished ? 1 : 0;
+    t.cpu_ns += task.cpu_ns;
+    t.recorded_ns += task.recorded_cpu_ns;
+  }
+  return t;
+}
+
 std::string format_json(const ReportHeader &h, const std::vector<RunResult> &runs) {
   using Json = nlohmann::ordered_json;
   auto dist = [](const Percentiles &p) {
@@ -170,7 +192,16 @@ std::string format_json(const ReportHeader &h, const std::vector<RunResult> &run
                          {"context_switches", c.context_switches},
                          {"migrations", c.migrations}});
     }
+    const TraceTotals tt = trace_totals(r);
+    Json replay = nullptr;
+    if (tt.recorded_ns != 0) {
+      replay = {{"tasks", tt.tasks},
+                {"finished", tt.finished},
+                {"cpu_ns", tt.cpu_ns},
+                {"recorded_cpu_ns", tt.recorded_ns}};
+    }
     root["runs"].push_back({{"policy", r.policy},
+                            {"trace_replay", replay},
                             {"classes", classes},
                             {"busy_ns", r.busy_ns},
                             {"agent_ns", r.agent_ns},

@@ -17,6 +17,13 @@ struct ReportHeader {
   uint64_t duration_ns = 0;
 };
 
+// A replayed trace's totals over every task of a run (all zero otherwise).
+struct TraceTotals {
+  size_t tasks = 0, finished = 0;
+  uint64_t cpu_ns = 0, recorded_ns = 0;
+};
+TraceTotals trace_totals(const RunResult &r);
+
 std::string format_table(const ReportHeader &header, const std::vector<RunResult> &runs);
 std::string format_json(const ReportHeader &header, const std::vector<RunResult> &runs);
 

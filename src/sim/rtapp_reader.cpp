@@ -4,8 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace scxx::sim {
 
@@ -237,16 +241,91 @@ private:
   Workload &w_;
 };
 
+// rt-app reads its files with json-c, which accepts a comma before a
+// closing brace or bracket; JSON does not. Drops those commas outside
+// strings and comments, keeping every line where it was.
+std::string without_trailing_commas(const std::string &in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t pending = std::string::npos; // position in `out` of a comma that may trail
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '"') {
+      pending = std::string::npos;
+      const size_t start = i++;
+      for (; i < in.size() && in[i] != '"'; ++i) {
+        i += in[i] == '\\' ? 1 : 0;
+      }
+      out.append(in, start, i - start + 1);
+      continue;
+    }
+    if (c == '/' && i + 1 < in.size() && (in[i + 1] == '/' || in[i + 1] == '*')) {
+      const size_t end = in[i + 1] == '/' ? in.find('\n', i) : in.find("*/", i + 2);
+      const size_t stop = end == std::string::npos ? in.size() : end + (in[i + 1] == '/' ? 0 : 2);
+      out.append(in, i, stop - i);
+      i = stop - 1;
+      continue;
+    }
+    if ((c == '}' || c == ']') && pending != std::string::npos) {
+      out[pending] = ' ';
+    }
+    if (c == ',') {
+      pending = out.size();
+    } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      pending = std::string::npos;
+    }
+    out += c;
+  }
+  return out;
+}
+
 } // namespace
 
 Workload parse_rtapp_json(const std::string &text, const std::string &source) {
   Workload w;
   w.source = source;
+  const std::string json = without_trailing_commas(text);
+  // rt-app's json-c keeps every repeated key; a JSON object keeps one. A
+  // repeated key is refused by name rather than losing events.
+  std::vector<std::set<std::string>> keys;
+  std::string repeated;
+  const Json::parser_callback_t note_keys = [&](int /*depth*/, Json::parse_event_t event,
+                                                Json &parsed) {
+    if (event == Json::parse_event_t::object_start) {
+      keys.emplace_back();
+    } else if (event == Json::parse_event_t::object_end && !keys.empty()) {
+      keys.pop_back();
+    } else if (event == Json::parse_event_t::key && !keys.empty() &&
+               !keys.back().insert(parsed.get<std::string>()).second && repeated.empty()) {
+      repeated = parsed.get<std::string>();
+    }
+    return true;
+  };
   Json root;
   try {
-    root = Json::parse(text);
+    root = Json::parse(json, note_keys, true, /*ignore_comments=*/true);
   } catch (const Json::parse_error &e) {
+    const size_t line =
+        1 +
+        static_cast<size_t>(std::count(
+            json.begin(), json.begin() + static_cast<long>(std::min(e.byte, json.size())), '\n'));
+    if (std::string(e.what()).find("expected ':'") != std::string::npos) {
+      // The key is the last string before the error.
+      const size_t end = json.rfind('"', std::min(e.byte, json.size()) - 1);
+      const size_t begin =
+          end == std::string::npos || end == 0 ? std::string::npos : json.rfind('"', end - 1);
+      const std::string key =
+          begin == std::string::npos ? "?" : json.substr(begin + 1, end - begin - 1);
+      throw WorkloadError(source + ":" + std::to_string(line) + ": unsupported key '" + key +
+                          "' without a value (a workgen template: rt-app's workgen fills it "
+                          "in)");
+    }
     throw WorkloadError(source + ": not valid JSON: " + e.what());
+  }
+  if (!repeated.empty()) {
+    throw WorkloadError(source + ": unsupported repeated key '" + repeated +
+                        "' in one object (json-c keeps both, JSON one: number them, as "
+                        "rt-app's workgen does)");
   }
   Reader(w).read(root);
   return w;

@@ -12,7 +12,8 @@ ScxxKernel::ScxxKernel(Machine &machine, Policy &policy, PolicyContext &context)
     : m_(machine), policy_(policy), context_(context), ks_(machine.settings().kernel),
       fast_path_(ks_.fast_path == "on" || (ks_.fast_path == "policy" && policy.allows_fast_path())),
       costs_(machine.settings().costs), cpu_dsq_(static_cast<size_t>(machine.nr_cpus())),
-      local_(static_cast<size_t>(machine.nr_cpus())) {}
+      local_(static_cast<size_t>(machine.nr_cpus())),
+      yield_(machine.settings().kernel.agent_wakeup == "yield") {}
 
 ScxxKernel::TaskCtx &ScxxKernel::ctx(const SimTask &t) {
   if (static_cast<size_t>(t.id) >= ctx_.size()) {
@@ -82,12 +83,16 @@ bool ScxxKernel::wait_for_work(int timeout_ms) {
   if (cpu < 0) {
     drain(-1); // the agent's own CPU goes through ops.dispatch
   }
+  agent_prefer_ = -1;
+  sync_cpu_ = -1;
   m_.agent_release(cpu);
-  m_.at(m_.now() + static_cast<uint64_t>(timeout_ms) * kNsecPerMsec, [this, gen] {
-    if (gen == sleep_gen_ && agent_sleeping_) {
-      agent_woken_ = true;
-    }
-  });
+  if (!yield_) {
+    m_.at(m_.now() + static_cast<uint64_t>(timeout_ms) * kNsecPerMsec, [this, gen] {
+      if (gen == sleep_gen_ && agent_sleeping_) {
+        agent_woken_ = true;
+      }
+    });
+  } // parked: no timeout, the heartbeat bounds the wait
   m_.run_until(m_.end(), [this] { return agent_woken_; });
   agent_sleeping_ = false;
   const bool by_work = !queued_.empty();
@@ -95,7 +100,12 @@ bool ScxxKernel::wait_for_work(int timeout_ms) {
     return false;
   }
   ++n_["agent wake-ups"];
-  agent_cpu_ = m_.agent_acquire(agent_last_cpu_);
+  agent_cpu_ = m_.agent_acquire(agent_prefer_ >= 0 ? agent_prefer_ : agent_last_cpu_);
+  if (yield_) {
+    // Switched in from parked: one context switch, on the agent's clock.
+    m_.charge_agent(agent_cpu_, costs_.context_switch_ns);
+    m_.run_until(m_.now() + costs_.context_switch_ns);
+  }
   if (agent_cpu_ >= 0) {
     agent_last_cpu_ = agent_cpu_;
   }
@@ -118,6 +128,42 @@ void ScxxKernel::wake_agent(uint64_t at, bool heartbeat) {
       agent_woken_ = true;
     }
   });
+}
+
+void ScxxKernel::agent_work_queued() {
+  wake_scheduled_ = true; // agent_needed
+  needed_since_ = m_.now();
+  const int waker = m_.waker_cpu();
+  if (waker >= 0 && costs_.agent_on_cpu) {
+    // A sync wake-up: the waker's CPU runs the agent when the waker sleeps
+    // (its next ops.dispatch), or its tick ends the slice.
+    sync_cpu_ = waker;
+    ++n_["agent sync wake-ups"];
+    return;
+  }
+  kick_for_agent();
+}
+
+void ScxxKernel::kick_for_agent() {
+  if (!costs_.agent_on_cpu) {
+    wake_agent(m_.now() + costs_.context_switch_ns, false);
+    return;
+  }
+  // kick_cpu_for_agent: an idle CPU, else this one is preempted (for a
+  // timer's wake-up: the agent's last CPU here). Its ops.dispatch runs the
+  // parked agent (pick); no notification, one context switch.
+  ++n_["agent kicked wake-ups"];
+  for (int c = 0; c < m_.nr_cpus(); ++c) {
+    if (m_.idle(c)) {
+      m_.kick(c, false);
+      return;
+    }
+  }
+  m_.kick(agent_last_cpu_, true);
+}
+
+bool ScxxKernel::agent_needed_waiting() const {
+  return yield_ && agent_sleeping_ && wake_scheduled_ && !agent_woken_;
 }
 
 bool ScxxKernel::agent_has_work() const {
@@ -152,9 +198,18 @@ void ScxxKernel::heartbeat() {
       rescue(dsq);
     }
   }
-  if (agent_sleeping_ && !wake_scheduled_ && agent_has_work() &&
+  // A parked agent runs every heartbeat period whether or not work waits
+  // (heartbeat_agent); a sleeping one is woken only for pending work.
+  if (agent_sleeping_ && !wake_scheduled_ && (yield_ || agent_has_work()) &&
       m_.now() - agent_last_run_ > ks_.heartbeat_ns) {
-    wake_agent(m_.now() + costs_.agent_wakeup_ns, true);
+    if (yield_) {
+      ++n_["heartbeat wake-ups"];
+      wake_scheduled_ = true;
+      needed_since_ = m_.now();
+      kick_for_agent();
+    } else {
+      wake_agent(m_.now() + costs_.agent_wakeup_ns, true);
+    }
   }
   m_.at(m_.now() + ks_.heartbeat_ns, [this] { heartbeat(); });
 }
@@ -208,7 +263,11 @@ void ScxxKernel::enqueue(SimTask &t, bool wakeup) {
   c.custody = true;
   ++n_["queued"];
   if (agent_sleeping_ && !wake_scheduled_) {
-    wake_agent(m_.now() + costs_.agent_wakeup_ns, false);
+    if (yield_) {
+      agent_work_queued();
+    } else {
+      wake_agent(m_.now() + costs_.agent_wakeup_ns, false);
+    }
   }
 }
 
@@ -348,6 +407,13 @@ std::optional<Pick> ScxxKernel::consume_earliest(int cpu) {
 }
 
 std::optional<Pick> ScxxKernel::pick(int cpu, SimTask *prev) {
+  if (agent_needed_waiting() && costs_.agent_on_cpu) {
+    // run_parked_agent: this dispatch runs the needed agent here.
+    agent_prefer_ = cpu;
+    agent_woken_ = true;
+    ++n_["agent run by dispatch"];
+    return std::nullopt;
+  }
   auto &local = local_[static_cast<size_t>(cpu)];
   auto pop_local = [&]() -> std::optional<Pick> {
     if (local.empty()) {
@@ -395,6 +461,10 @@ bool ScxxKernel::tick(int cpu, SimTask & /*task*/) {
   if (!dispatched_.empty()) {
     ++n_["tick drains"];
     return true;
+  }
+  if (agent_needed_waiting() && cpu == sync_cpu_ && m_.now() - needed_since_ > ks_.slice_min_ns) {
+    ++n_["agent tick preemptions"];
+    return true; // the sync waker ran on and nobody ran the agent
   }
   return m_.now() - agent_last_run_ > ks_.slice_ns && !queued_.empty();
 }

@@ -13,8 +13,10 @@
 // key margin, the previous task going on for slice_min when nothing else
 // is there, the tick (slice end, pending decisions, overdue agent, the
 // max-run watchdog), the heartbeat (starvation guard, waking the agent)
-// and the fast path. Not modelled: strategies (urgent priorities) and
-// kernel mode.
+// and the fast path; the agent's wake-up as a ring notification or, as
+// `scxx run` by default, the yield wake-up (parked in BPF, run by the next
+// ops.dispatch; sync wake-ups kick no CPU). Not modelled: strategies
+// (urgent priorities) and kernel mode.
 #pragma once
 
 #include "agent/backend.h"
@@ -76,6 +78,11 @@ private:
   std::optional<Pick> consume_earliest(int cpu);
   [[nodiscard]] bool agent_has_work() const;
   void wake_agent(uint64_t at, bool heartbeat);
+  // The yield wake-up (bpf/agent_wakeup.bpf.h): a message for the parked
+  // agent sets agent_needed; a sync wake-up kicks nobody.
+  void agent_work_queued();
+  void kick_for_agent();
+  [[nodiscard]] bool agent_needed_waiting() const;
   void heartbeat();
 
   Machine &m_;
@@ -103,6 +110,13 @@ private:
   uint64_t agent_last_run_ = 0;
   uint64_t nr_pending_ = 0;
   uint64_t step_tasks_ = 0;
+  // The yield wake-up: parked (agent_sleeping_), needed since, the CPU a
+  // sync waker runs on (its tick ends the slice if nobody ran the agent),
+  // the CPU whose ops.dispatch runs the agent.
+  const bool yield_;
+  uint64_t needed_since_ = 0;
+  int sync_cpu_ = -1;
+  int agent_prefer_ = -1;
   std::map<std::string, uint64_t> n_;
 };
 

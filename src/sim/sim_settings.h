@@ -52,6 +52,10 @@ struct ScxxKernelSettings {
   // The fast path (scheduler.fast_path): "policy" (as the policy declares,
   // Policy::allows_fast_path), "on" or "off".
   std::string fast_path = "policy";
+  // How the agent waits (scheduler.agent_wakeup): "yield" (parked in BPF,
+  // run by the next ops.dispatch; bpf/agent_wakeup.bpf.h) or "ring"
+  // (sleeps on the ring, woken by a notification after --agent-wakeup-us).
+  std::string agent_wakeup = SchedulerOptions{}.agent_yield ? "yield" : "ring";
   size_t ring_entries = 4096;  // SCXX_RING_ENTRIES, each of the two rings
   size_t dispatch_batch = 512; // SCXX_DISPATCH_BATCH, decisions per ops.dispatch
 };
@@ -75,6 +79,10 @@ struct SimSettings {
   PolicyConfig policy_config;
   uint64_t duration_ns = 5000 * kNsecPerMsec; // when the workload gives none
   uint64_t seed = 1;
+  // Kept for plots: which class ran where during the first timeline_ns
+  // (0: nothing), and every wake-up latency sample.
+  uint64_t timeline_ns = 0;
+  bool keep_samples = false;
 };
 
 } // namespace scxx::sim

@@ -4,6 +4,7 @@
 #include "policy/policy_registry.h"
 #include "sim/eevdf_model.h"
 #include "sim/machine.h"
+#include "sim/recorded_side.h"
 #include "sim/scxx_kernel.h"
 #include "sim/sim_topology.h"
 
@@ -29,6 +30,17 @@ RunResult collect(Machine &m, const KernelSide &side, std::string_view policy,
     r.violations_by_rule[rule_name(rule)] = n;
   }
   r.violations = m.invariants().described();
+  for (const SimTask &t : m.tasks()) {
+    r.tasks.push_back(TaskCpu{.name = t.name,
+                              .cls = t.cls(),
+                              .cpu_ns = t.cpu_ns,
+                              .recorded_cpu_ns = t.tmpl->recorded_cpu_ns,
+                              .finished = t.state == TaskState::kDead});
+  }
+  if (s.keep_samples) {
+    r.wake_samples = m.metrics().wake_samples();
+  }
+  r.timeline = m.timeline();
   return r;
 }
 
@@ -64,6 +76,24 @@ RunResult simulate(const Workload &workload, std::string_view policy, const SimS
     validate(workload, settings.shape.cpus);
     Machine m(workload, make_topology(settings.shape), settings);
     EevdfModel side(m);
+    m.set_side(side);
+    m.run(settings.duration_ns);
+    return collect(m, side, policy, settings);
+  }
+  if (policy == kRecordedPolicy) {
+    if (workload.recorded_cpus == 0) {
+      throw WorkloadError(workload.source + ": the '" + std::string(kRecordedPolicy) +
+                          "' policy replays a trace's own schedule: give a trace (--trace)");
+    }
+    if (workload.recorded_cpus > settings.shape.cpus) {
+      throw WorkloadError(workload.source + ": the trace ran on " +
+                          std::to_string(workload.recorded_cpus) + " CPUs; the '" +
+                          std::string(kRecordedPolicy) + "' policy needs --cpus " +
+                          std::to_string(workload.recorded_cpus) + " or more");
+    }
+    validate(workload, settings.shape.cpus);
+    Machine m(workload, make_topology(settings.shape), settings);
+    RecordedSide side(m);
     m.set_side(side);
     m.run(settings.duration_ns);
     return collect(m, side, policy, settings);

@@ -5,6 +5,7 @@
 
 #include "policy/policy.h"
 #include "policy/policy_context.h"
+#include "sim/machine.h"
 #include "sim/metrics.h"
 #include "sim/sim_settings.h"
 #include "sim/workload.h"
@@ -20,6 +21,16 @@ namespace scxx::sim {
 // The name of the EEVDF reference model among the policies.
 inline constexpr std::string_view kEevdfModel = "eevdf-model";
 
+// One task's CPU time at the end of a run (a replayed trace compares it
+// with the recording).
+struct TaskCpu {
+  std::string name;
+  std::string cls;
+  uint64_t cpu_ns = 0;
+  uint64_t recorded_cpu_ns = 0; // in the trace (0: not a trace)
+  bool finished = false;        // ran its whole program
+};
+
 struct RunResult {
   std::string policy;
   uint64_t duration_ns = 0;
@@ -32,6 +43,10 @@ struct RunResult {
   uint64_t violation_count = 0;
   std::map<std::string, uint64_t> violations_by_rule;
   std::vector<std::string> violations; // the first few, described
+  std::vector<TaskCpu> tasks;
+  // With SimSettings::keep_samples / timeline_ns (for plots).
+  std::map<std::string, std::vector<uint64_t>> wake_samples;
+  std::vector<TimelineSlice> timeline;
 };
 
 // A context as `scxx run` would build it for `policy` on the simulated
@@ -39,7 +54,8 @@ struct RunResult {
 // at its default. Throws std::invalid_argument for an unknown policy.
 PolicyContext sim_policy_context(std::string_view policy, const SimSettings &settings);
 
-// Runs a registered policy by name, or kEevdfModel.
+// Runs a registered policy by name, kEevdfModel, or (for a trace) the
+// "recorded" pseudo-policy (recorded_side.h).
 RunResult simulate(const Workload &workload, std::string_view policy, const SimSettings &settings);
 
 // Runs a policy object built from `context` (from sim_policy_context).

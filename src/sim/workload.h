@@ -47,6 +47,15 @@ struct Phase {
 
 enum class SchedPolicy { kOther, kBatch, kIdle, kFifo, kRr };
 
+// One time a traced task was on a CPU (a replayed `perf sched` trace): the
+// "recorded" pseudo-policy replays these in the same order on the same CPU.
+struct RecordedRun {
+  int cpu = 0;
+  uint64_t seq = 0;       // position among every recorded switch-in of the trace
+  uint64_t ns = 0;        // CPU time it ran
+  bool preempted = false; // it left the CPU still runnable
+};
+
 struct TaskTemplate {
   std::string name;
   std::string cls; // metrics are reported per class
@@ -59,6 +68,8 @@ struct TaskTemplate {
   std::vector<int> cpus; // affinity, empty: every CPU
   bool at_start = true;  // false: only started by a fork op
   uint64_t start_delay_ns = 0;
+  std::vector<RecordedRun> recorded; // a traced task's runs, in order
+  uint64_t recorded_cpu_ns = 0;      // a traced task's CPU time in the trace
 };
 
 enum class ResourceKind { kTimer, kCondition, kBarrier };
@@ -73,6 +84,7 @@ struct Workload {
   std::vector<TaskTemplate> templates;
   std::vector<Resource> resources;
   std::optional<uint64_t> duration_ns;
+  int recorded_cpus = 0; // a trace: the CPUs it names (0: not a trace)
 
   // Index of the named resource of that kind, added if new. A name used as
   // two kinds is refused.

@@ -11,4 +11,7 @@ namespace scxx::sim {
 // Throws WorkloadError (unreadable file, unknown extension, bad content).
 Workload load_workload_file(const std::string &path);
 
+// Reads `perf script` text of a `perf sched record` trace (trace_reader.h).
+Workload load_trace_file(const std::string &path);
+
 } // namespace scxx::sim

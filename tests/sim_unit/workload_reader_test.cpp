@@ -79,7 +79,7 @@ TEST(RtAppReader, ExplainsBadValues) {
   EXPECT_NE(error_of(R"({"tasks": {"t": {"policy": "SCHED_DEADLINE", "run": 1}}})")
                 .find("unsupported policy 'SCHED_DEADLINE'"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"tasks": {"t": {"run": 1,}}})").find("w.json: not valid JSON"),
+  EXPECT_NE(error_of(R"({"tasks": {"t": {"run": 1 "sleep": 2}}})").find("w.json: not valid JSON"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"tasks": {"t": {"timer": {"ref": "x"}}}})").find("a timer is"),
             std::string::npos);

@@ -1,0 +1,58 @@
+// Simulator speed (not a test): simulated scheduling events per second of
+// wall time on one core, gthulhu through the real agent loop on 64
+// simulated CPUs with 1,000 tasks (800 interactive, 150 pipe partners, 50
+// hogs: wake-ups, switches, preemptions and slice ends all happen).
+// A scheduling event is a task put on a CPU or a task woken up. Goal: at
+// least 1 M/s.
+//
+// Run: build/bench/sim_bench
+#include "sim/simulator.h"
+#include "sim/yaml_workload_reader.h"
+
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+namespace {
+
+constexpr const char *kThousandTasks = R"(
+tasks:
+  - {name: ui, kind: interactive, count: 800, run_us: 200, sleep_us: 3000, jitter_pct: 50}
+  - {name: pipe, kind: pipe, count: 75, run_us: 30}
+  - {name: hog, kind: hog, count: 50}
+)";
+
+void BM_SimulatedEvents(benchmark::State &state, const char *policy) {
+  const scxx::sim::Workload w = scxx::sim::parse_workload_yaml(kThousandTasks, "bench");
+  scxx::sim::SimSettings s;
+  s.shape.cpus = 64;
+  s.shape.smt = 2;
+  s.shape.cpus_per_llc = 16;
+  s.duration_ns = static_cast<uint64_t>(state.range(0)) * 1000000;
+  uint64_t events = 0;
+  for (auto _ : state) { // NOLINT(clang-analyzer-deadcode.DeadStores): benchmark idiom
+    const scxx::sim::RunResult r = scxx::sim::simulate(w, policy, s);
+    for (const scxx::sim::ClassSummary &c : r.classes) {
+      events += c.context_switches + c.wake.count;
+    }
+    benchmark::DoNotOptimize(r.busy_ns);
+  }
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events_per_run"] =
+      static_cast<double>(events) / static_cast<double>(state.iterations());
+}
+
+// The argument: simulated milliseconds per run.
+BENCHMARK_CAPTURE(BM_SimulatedEvents, gthulhu, "gthulhu")
+    ->Arg(500)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime();
+BENCHMARK_CAPTURE(BM_SimulatedEvents, eevdf_model, "eevdf-model")
+    ->Arg(500)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime();
+
+} // namespace
+
+BENCHMARK_MAIN();

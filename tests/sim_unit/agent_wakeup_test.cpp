@@ -1,0 +1,102 @@
+// The agent's two wake-up models: the yield wake-up (the default, as `scxx
+// run`'s) and the ring notification.
+#include "core/scheduler_options.h"
+#include "sim/rtapp_reader.h"
+#include "sim/simulator.h"
+#include "sim/yaml_workload_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace scxx::sim {
+namespace {
+
+uint64_t counter(const RunResult &r, const std::string &name) {
+  const auto it = r.counters.find(name);
+  return it == r.counters.end() ? 0 : it->second;
+}
+
+const ClassSummary &cls(const RunResult &r, const std::string &name) {
+  for (const ClassSummary &c : r.classes) {
+    if (c.name == name) {
+      return c;
+    }
+  }
+  throw std::runtime_error("no class " + name);
+}
+
+SimSettings settings(const std::string &wakeup, int cpus) {
+  SimSettings s;
+  s.shape.cpus = cpus;
+  s.duration_ns = 2'000'000'000;
+  s.kernel.fast_path = "off"; // every wake-up goes through the agent
+  s.kernel.agent_wakeup = wakeup;
+  return s;
+}
+
+TEST(AgentWakeup, YieldIsTheDefaultAsInScxxRun) {
+  EXPECT_EQ(SimSettings{}.kernel.agent_wakeup, SchedulerOptions{}.agent_yield ? "yield" : "ring");
+  EXPECT_EQ(SimSettings{}.kernel.agent_wakeup, "yield");
+}
+
+// Timer wake-ups with idle CPUs: the yield wake-up kicks an idle CPU whose
+// dispatch runs the parked agent (a context switch), the ring wake-up
+// waits for the notification (--agent-wakeup-us, 20 us).
+TEST(AgentWakeup, YieldKicksAnIdleCpuAndBeatsTheRingNotification) {
+  const Workload w = parse_workload_yaml(R"(
+tasks:
+  - {name: ui, kind: interactive, count: 4, run_us: 300, sleep_us: 4000, jitter_pct: 25}
+)",
+                                         "w.yaml");
+  const RunResult yield = simulate(w, "gthulhu", settings("yield", 4));
+  const RunResult ring = simulate(w, "gthulhu", settings("ring", 4));
+  EXPECT_GT(counter(yield, "agent kicked wake-ups"), 1000U);
+  EXPECT_GT(counter(yield, "agent run by dispatch"), 1000U);
+  EXPECT_EQ(counter(yield, "agent sync wake-ups"), 0U); // nobody wakes anybody
+  EXPECT_EQ(counter(ring, "agent kicked wake-ups"), 0U);
+  EXPECT_EQ(counter(ring, "agent run by dispatch"), 0U);
+  // The ring pays the notification on top of the step.
+  EXPECT_GE(cls(ring, "ui").wake.p50, cls(yield, "ui").wake.p50 + 15'000);
+  EXPECT_EQ(yield.violation_count, 0U);
+}
+
+// A sync wake-up kicks no CPU: the waker's CPU runs the agent when the
+// waker sleeps. In a pipe the waker sleeps right after, so every wake-up
+// runs the agent through a dispatch and none needs a kick.
+TEST(AgentWakeup, ASyncWakeUpRunsTheAgentWhereTheWakerSleeps) {
+  const Workload w = parse_workload_yaml(R"(
+tasks:
+  - {name: pipe, kind: pipe, count: 2, run_us: 50}
+  - {name: hog, kind: hog, count: 2}
+)",
+                                         "w.yaml");
+  const RunResult r = simulate(w, "gthulhu", settings("yield", 2));
+  EXPECT_GT(counter(r, "agent sync wake-ups"), 1000U);
+  EXPECT_GE(counter(r, "agent run by dispatch"), counter(r, "agent sync wake-ups"));
+  EXPECT_EQ(r.violation_count, 0U);
+}
+
+// A sync waker that runs on (20 ms) while the other CPU is busy: nobody
+// dispatches, so the tick ends the waker's slice once the agent has been
+// needed for slice_min; the woken task waits for a tick (4 ms at most),
+// not for the waker's 20 ms. The ring notification wakes the agent at once.
+TEST(AgentWakeup, TheTickEndsASyncWakersSliceWhenTheAgentWaits) {
+  const Workload w = parse_rtapp_json(R"({"tasks": {
+    "hog": {"cpus": [1], "run": 1000000},
+    "waker": {"cpus": [0], "run": 20000, "resume": "c", "run1": 20000},
+    "sleeper": {"suspend": "c", "run": 100}}})",
+                                      "w.json");
+  const RunResult yield = simulate(w, "vtime", settings("yield", 2));
+  const RunResult ring = simulate(w, "vtime", settings("ring", 2));
+  EXPECT_GT(counter(yield, "agent sync wake-ups"), 40U);
+  EXPECT_GT(counter(yield, "agent tick preemptions"), 40U);
+  EXPECT_GT(cls(yield, "sleeper").wake.p50, 1'000'000U);
+  EXPECT_LT(cls(yield, "sleeper").wake.p50, 4'500'000U);
+  EXPECT_EQ(counter(ring, "agent tick preemptions"), 0U);
+  EXPECT_LT(cls(ring, "sleeper").wake.p50, 100'000U);
+  EXPECT_EQ(yield.violation_count, 0U);
+}
+
+} // namespace
+} // namespace scxx::sim
