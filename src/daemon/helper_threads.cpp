@@ -11,18 +11,13 @@
 
 namespace scxx {
 
-std::jthread start_signal_waiter(LiveSession &live, const sigset_t &signals,
-                                 std::function<void()> on_usr1) {
-  return std::jthread([&live, signals, on_usr1 = std::move(on_usr1)](const std::stop_token &token) {
+std::jthread start_signal_waiter(LiveSession &live, const sigset_t &signals) {
+  return std::jthread([&live, signals](const std::stop_token &token) {
     // Asked to end without a signal: wake sigwait with one of its own.
     const pthread_t self = pthread_self();
     const std::stop_callback on_stop(token, [self] { pthread_kill(self, SIGINT); });
     int sig = 0;
-    while (sigwait(&signals, &sig) == 0 && sig == SIGUSR1 && !token.stop_requested()) {
-      if (on_usr1) {
-        on_usr1();
-      }
-    }
+    sigwait(&signals, &sig);
     if (!token.stop_requested() && !live.stop.load()) {
       std::printf("[scxx] signal %d: detaching\n", sig);
       std::fflush(stdout);

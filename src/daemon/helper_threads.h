@@ -15,10 +15,8 @@
 namespace scxx {
 
 // Waits for SIGINT or SIGTERM (blocked in every thread by the caller, with
-// `signals` the set) and requests the session's stop. SIGUSR1, when in the
-// set, calls `on_usr1` and waits on.
-std::jthread start_signal_waiter(LiveSession &live, const sigset_t &signals,
-                                 std::function<void()> on_usr1 = {});
+// `signals` the set) and requests the session's stop.
+std::jthread start_signal_waiter(LiveSession &live, const sigset_t &signals);
 
 // Prints the stats line every `interval_s` while a scheduler is attached.
 std::jthread start_stats_printer(LiveSession &live, double interval_s);

@@ -38,6 +38,10 @@ scxx::RunOptions resolve_run_options(const CLI::App &cmd, const scxx::Settings &
     run.strategies = std::move(cfg.strategies);
     run.policy_options = std::move(cfg.policy_options);
   }
+  run.file_settings = run.settings;
+  run.command_line_over = [&cmd, &cli](const scxx::Settings &base) {
+    return scxx::apply_given_options(cmd, cli, base);
+  };
   run.settings = scxx::apply_given_options(cmd, cli, run.settings);
   if (const auto problem = scxx::settings_problem(run.settings)) {
     std::string where = problem->path;
@@ -76,10 +80,6 @@ int cli_main(int argc, char **argv) {
   const std::string lib_help = "load policies from a shared library built against scxx's Policy "
                                "headers (see docs/writing-a-policy.md); may be repeated";
   run_cmd->add_option("--policy-lib", policy_libs, lib_help)->check(CLI::ExistingFile);
-  std::vector<std::string> test_live_changes;
-  // Tests only, hidden: each SIGUSR1 applies the next change through the
-  // control plane (src/daemon/live_change_script.h).
-  run_cmd->add_option("--test-live-changes", test_live_changes)->group("");
 
   scxx::MonitorOptions monitor;
   auto *monitor_cmd = app.add_subcommand(
@@ -135,7 +135,6 @@ int cli_main(int argc, char **argv) {
     return scxx::run_monitor(monitor);
   }
   scxx::RunOptions run = resolve_run_options(*run_cmd, cli, config_file);
-  run.test_live_changes = std::move(test_live_changes);
   return scxx::run_scheduler(run);
 }
 

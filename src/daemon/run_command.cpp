@@ -1,11 +1,13 @@
 #include "daemon/run_command.h"
 
+#include "config/config.h"
+#include "control/api_service.h"
 #include "core/memory_lock.h"
 #include "core/sched_ext_sysfs.h"
 #include "core/topology.h"
 #include "daemon/helper_threads.h"
-#include "daemon/live_change_script.h"
 #include "daemon/live_control.h"
+#include "daemon/runtime_settings.h"
 #include "daemon/scheduler_session.h"
 #include "policy/policy_factory.h"
 
@@ -30,10 +32,44 @@ PolicyContext make_policy_context(const RunOptions &options) {
   return context;
 }
 
-int run_scheduler(const RunOptions &options) {
-  const Settings &s = options.settings;
-  const std::vector<LiveChange> live_changes = parse_live_changes(options.test_live_changes);
+namespace {
+
+// The settings as they apply: command line > database > config file >
+// defaults. The database holds what the control plane last changed.
+RunOptions with_stored_settings(const RunOptions &given, const StoredState &stored,
+                                const std::string &database) {
+  RunOptions out = given;
+  if (!stored.settings || !given.command_line_over) {
+    return out;
+  }
+  Settings base = given.file_settings;
+  if (const auto problem = merge_runtime_settings(*stored.settings, base)) {
+    throw ConfigError(database + ": the stored settings: " + *problem);
+  }
+  out.settings = given.command_line_over(base);
+  if (const auto problem = settings_problem(out.settings)) {
+    throw ConfigError(problem->path + ": " + problem->message + " (with the settings stored in " +
+                      database + ")");
+  }
+  const RuntimeSettings now = runtime_settings_of(out.settings);
+  std::printf("[scxx] settings stored in %s apply where the command line gives none: policy=%s "
+              "slice_us=%llu fast_path=%s\n",
+              database.c_str(), now.policy.c_str(), static_cast<unsigned long long>(now.slice_us),
+              now.fast_path.c_str());
+  return out;
+}
+
+} // namespace
+
+int run_scheduler(const RunOptions &given) {
   require_sched_ext_and_root();
+  // The control plane's store: refused (corrupt, foreign, locked by another
+  // scxx) before anything is attached.
+  const ApiSettings api = api_settings(given.settings);
+  const std::unique_ptr<Store> store = open_store(api);
+  const StoredState stored = store->load();
+  const RunOptions options = with_stored_settings(given, stored, api.database);
+  const Settings &s = options.settings;
   {
     PolicyContext context = make_policy_context(options);
     (void)make_policy(s.policy, context); // refuse bad settings before attaching
@@ -55,9 +91,6 @@ int run_scheduler(const RunOptions &options) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  if (!live_changes.empty()) {
-    sigaddset(&signals, SIGUSR1);
-  }
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   LiveSession live;
@@ -66,18 +99,7 @@ int run_scheduler(const RunOptions &options) {
   LiveControl control(options, live);
   // Declared after `live` and `control`: leaving the scope stops and joins
   // them first.
-  size_t next_change = 0;
-  std::jthread signal_waiter = start_signal_waiter(live, signals, [&] {
-    if (next_change >= live_changes.size()) {
-      std::printf("[scxx] live change: none left\n");
-    } else {
-      const LiveChange &change = live_changes[next_change++];
-      const auto refused = apply_live_change(control, change);
-      std::printf("[scxx] live change %zu (%s): %s\n", next_change, change.text.c_str(),
-                  refused ? ("refused: " + *refused).c_str() : "applied");
-    }
-    std::fflush(stdout);
-  });
+  std::jthread signal_waiter = start_signal_waiter(live, signals);
   std::jthread stats_printer;
   if (s.stats_interval_s > 0) {
     stats_printer = start_stats_printer(live, s.stats_interval_s);
@@ -89,9 +111,17 @@ int run_scheduler(const RunOptions &options) {
     stop_timer = start_stop_timer(live, s.duration_s);
   }
 
-  // ---- The control plane's API service starts here, with `control` (a
-  // ControlTarget), so that its threads exist before the scheduler
-  // attaches (src/core/memory_lock.h, --forbid-mmap). ----
+  // The control plane's API: its threads exist before the scheduler
+  // attaches (src/core/memory_lock.h, --forbid-mmap); it applies the
+  // stored strategies, if the API ever changed them, over the file's.
+  const std::unique_ptr<ApiService> api_service =
+      start_api_service(api, control, *store, {}, options.strategies);
+  std::printf("[scxx] api: %s%s%s\n",
+              api_service->socket_path().empty() ? "no unix socket"
+                                                 : api_service->socket_path().c_str(),
+              api_service->tcp_port() ? ", tcp port " : "",
+              api_service->tcp_port() ? std::to_string(*api_service->tcp_port()).c_str() : "");
+  std::fflush(stdout);
 
   SchedulerSession session(live, control);
   try {

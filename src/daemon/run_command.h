@@ -6,6 +6,7 @@
 #include "policy/policy_context.h"
 #include "strategy/strategy.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,13 +14,16 @@
 namespace scxx {
 
 struct RunOptions {
-  Settings settings;                    // checked with settings_problem() by the caller
+  Settings settings; // checked with settings_problem() by the caller
+  // The runtime settings the control plane stored (api.database) apply
+  // between the config file and the command line: `file_settings` are the
+  // defaults with the config file, `command_line_over` puts the options
+  // given on the command line over a base. Unset: nothing is stored.
+  Settings file_settings;
+  std::function<Settings(const Settings &)> command_line_over;
   std::vector<StrategyRule> strategies; // resolved against /proc twice a second
   // policies.<name>.<key> from the config file (checked by make_policy).
   std::map<std::string, std::map<std::string, double>> policy_options;
-  // Tests only (--test-live-changes): changes applied one per SIGUSR1
-  // through the control plane (daemon/live_change_script.h).
-  std::vector<std::string> test_live_changes;
 };
 
 // Returns the process exit status: 0 clean stop, 1 the scheduler exited

@@ -2,11 +2,11 @@
 # Changes made while scxx runs, through its control plane, without
 # detaching: under hackbench, gthulhu -> vtime (slice 5 ms) -> gthulhu
 # (slice 10 ms, fast path off), then a strategy on a process that afterwards
-# starts new threads, then a refused change. (fifo is not among them: with
-# 20 ms slices and hackbench's 160 tasks on 2 CPUs its waits pass the 1 s
-# stall bound by design.) Each SIGUSR1 applies the next
-# --test-live-changes entry through the same ControlTarget calls the API
-# makes. Fails if:
+# starts new threads, then a refused change, all through `scxx ctl` and the
+# API's Unix socket. (fifo is not among them: with 20 ms slices and
+# hackbench's 160 tasks on 2 CPUs its waits pass the 1 s stall bound by
+# design.) Then scxx starts again on the same database and must come back
+# with what the API acknowledged. Fails if:
 #   - sched_ext's state is not `enabled` with ops `scxx` at any 0.2 s poll;
 #   - a switch line is missing, no task was handed over in either switch
 #     (the batch of the switching step always is, under load), or a switch
@@ -17,7 +17,8 @@
 #     before the scan saw them (group_boosts stays 0);
 #   - the refused change was applied, a hackbench run failed, or scxx did
 #     not exit cleanly (error, watchdog or stall exit);
-#   - fewer than one state poll per second got through (the poller starved).
+#   - fewer than one state poll per second got through (the poller starved);
+#   - the restarted scxx lost an acknowledged setting or strategy.
 # Usage (inside the VM): live_control.sh PATH/TO/scxx PATH/TO/spin_threads
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 scxx spin_threads}
@@ -40,11 +41,10 @@ trap 'rc=$?; kill $(jobs -p) 2>/dev/null; [ "$rc" -eq 0 ] || dump >&2' EXIT
 sh -c "while [ ! -e '$WORK/go' ]; do sleep 0.05; done; exec '$SPIN' 4 2" &
 spinner=$!
 
-"$BIN" run --policy gthulhu --stats 1 \
-    --test-live-changes "policy=vtime,slice_us=5000" \
-    --test-live-changes "policy=gthulhu,slice_us=10000,fast_path=off" \
-    --test-live-changes "strategy=tgid:$spinner:5" \
-    --test-live-changes "policy=nope,slice_us=7000" >"$LOG" 2>&1 &
+DB=$WORK/scxx.db
+SOCK=$WORK/api.sock
+ctl() { "$BIN" ctl --socket "$SOCK" "$@"; }
+"$BIN" run --policy gthulhu --stats 1 --api-socket "$SOCK" --api-database "$DB" >"$LOG" 2>&1 &
 pid=$!
 expect_attached scxx
 
@@ -72,29 +72,30 @@ bench=$!
 started=$SECONDS
 sleep 2
 
-# wait_line PATTERN SECONDS: until the log has a line matching PATTERN.
+# wait_line PATTERN SECONDS [COUNT]: until the log has COUNT (1) lines
+# matching PATTERN.
 wait_line() {
     local i
     for ((i = 0; i < $2 * 10; i++)); do
-        grep -q -- "$1" "$LOG" && return 0
+        [ "$(grep -c -- "$1" "$LOG")" -ge "${3:-1}" ] && return 0
         sleep 0.1
     done
     fail "no line matching '$1' within $2 s"
 }
 
-kill -USR1 "$pid"
-wait_line 'live change 1 .*: applied' 5
+ctl settings set policy=vtime slice_us=5000 || fail "scxx ctl could not switch to vtime"
 wait_line '^\[scxx\] policy gthulhu -> vtime:' 5
 sleep 2
-kill -USR1 "$pid"
-wait_line 'live change 2 .*: applied' 5
+ctl settings set policy=gthulhu slice_us=10000 fast_path=off || fail "scxx ctl could not switch back"
 wait_line '^\[scxx\] policy vtime -> gthulhu:' 5
-# The first stats line after the fast path went off, and the last one later.
+# The first stats line after the fast path went off (its switch line is
+# printed a second later), and the last one later.
 sleep 1.5
-fast_off=$(sed -n '/live change 2 /,$p' "$LOG" | grep '^\[scxx\] t=' | head -1 | grep -o ' fast=[0-9]*' | cut -d= -f2)
+fast_off=$(sed -n '/^\[scxx\] policy vtime -> gthulhu:/,$p' "$LOG" | grep '^\[scxx\] t=' | head -1 | grep -o ' fast=[0-9]*' | cut -d= -f2)
+ctl --json stats | jq -e '.last_switch.from == "vtime" and .last_switch.to == "gthulhu"' >/dev/null ||
+    fail "the API does not report the last switch: $(ctl --json stats | jq -c .last_switch)"
 
-kill -USR1 "$pid"
-wait_line 'live change 3 .*: applied' 5
+ctl strategies add --name spinner --tgid "$spinner" --priority 5 || fail "scxx ctl could not add the strategy"
 wait_line 'strategies: .* 1 processes' 5
 sleep 1.2
 before=$(grep '^\[scxx\] t=' "$LOG" | tail -1 | grep -o ' group_boosts=[0-9]*' | cut -d= -f2)
@@ -103,8 +104,16 @@ wait "$spinner" || { fail "spin_threads failed under scxx"; }
 sleep 1.5
 after=$(grep '^\[scxx\] t=' "$LOG" | tail -1 | grep -o ' group_boosts=[0-9]*' | cut -d= -f2)
 
-kill -USR1 "$pid"
-wait_line 'live change 4 .*: refused: scheduler.policy: "nope" is not one of' 5
+if ctl settings set policy=nope slice_us=7000 2>"$WORK/refused"; then
+    fail "the API accepted policy=nope"
+fi
+grep -q 'nope' "$WORK/refused" || fail "the refusal does not name the bad value: $(cat "$WORK/refused")"
+[ "$(ctl --json settings get | jq .slice_us)" = 10000 ] || fail "the refused change was half-applied: $(ctl --json settings get)"
+threads=$(ctl --json strategies list | jq '[.strategies[] | .threads] | add')
+log "threads the strategy covers once the spinner ended: ${threads:-?}"
+# The policy the restart below must come back with.
+ctl policy vtime || fail "scxx ctl policy vtime failed"
+wait_line '^\[scxx\] policy gthulhu -> vtime:' 5 2
 
 touch "$WORK/stop-bench"
 wait "$bench" || { cat "$WORK/hackbench.log"; fail "hackbench failed under scxx"; }
@@ -130,7 +139,7 @@ handed=$(grep '^\[scxx\] policy ' "$LOG" | grep -o ': [0-9]* tasks handed over' 
     awk '{ s += $1 } END { print s + 0 }')
 [ "$handed" -gt 0 ] || fail "neither switch handed a task over (the policies held none?)"
 waits=$(grep '^\[scxx\] policy ' "$LOG" | grep -o 'longest wait [0-9]* us in the next 1000 ms' | grep -o '[0-9]* us' | cut -d' ' -f1)
-[ "$(echo "$waits" | grep -c .)" -eq 2 ] || fail "not both switch lines report the longest wait after the switch"
+[ "$(echo "$waits" | grep -c .)" -eq 3 ] || fail "not every switch line reports the longest wait after the switch"
 for w in $waits; do
     [ "$w" -lt 1000000 ] || fail "a task waited $w us in the second after a switch (stall bound 1 s)"
 done
@@ -139,8 +148,24 @@ done
 [ "${after:-0}" -gt "${before:-0}" ] ||
     fail "no enqueue of the boosted process's new threads was boosted through its process entry (group_boosts $before -> $after)"
 grep -q 'exit kind=unregistered(64)' "$LOG" || fail "unexpected exit"
+
+# What the API acknowledged comes back with the next start on the same
+# database; the command line still wins where it gives a value.
+LOG2=$WORK/scxx2.log
+"$BIN" run --stats 1 --api-socket "$SOCK" --api-database "$DB" --slice-us 8000 >"$LOG2" 2>&1 &
+pid=$!
+expect_attached scxx
+grep -q 'policy=vtime' "$LOG2" || { cat "$LOG2"; fail "the restart did not come back with the stored policy vtime"; }
+got=$(ctl --json settings get)
+[ "$(jq -r .fast_path <<<"$got")" = off ] || fail "the stored fast_path=off was lost: $got"
+[ "$(jq .slice_us <<<"$got")" = 8000 ] || fail "the command line's --slice-us 8000 did not win over the stored 10000: $got"
+[ "$(ctl --json strategies list | jq '[.strategies[] | select(.name == "spinner")] | length')" = 1 ] ||
+    fail "the stored strategy was lost: $(ctl --json strategies list)"
+kill -INT "$pid"
+wait "$pid" || { cat "$LOG2"; fail "the restarted scxx exited with an error"; }
+
 # Waits past the stall bound elsewhere in the run are reported, not failed:
 # 160 hackbench tasks, four boosted spinners and the poller on 2 emulated
 # CPUs are an overload; the stress tests hold the bound in each mode.
 log "waits past the 1 s stall bound over the whole run: ${long_waits:-?} (see 'waits:' above)"
-log "PASS: two switches ($handed tasks handed over), fast path off held, $((after - before)) enqueues boosted through the process entry, refusal changed nothing, $polls polls in $elapsed s"
+log "PASS: two switches through scxx ctl ($handed tasks handed over), fast path off held, $((after - before)) enqueues boosted through the process entry, refusal changed nothing, $polls polls in $elapsed s, settings and strategy back after a restart"
