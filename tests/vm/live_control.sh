@@ -37,9 +37,16 @@ dump() {
 trap 'rc=$?; kill $(jobs -p) 2>/dev/null; [ "$rc" -eq 0 ] || dump >&2' EXIT
 
 # The process to boost: waits for $WORK/go, then becomes spin_threads (same
-# process id and start time) and starts 4 threads scxx has never seen.
-sh -c "while [ ! -e '$WORK/go' ]; do sleep 0.05; done; exec '$SPIN' 4 2" &
+# process id and start time) on CPU 1 and starts 3 threads scxx has never
+# seen. Its twin, not boosted, does the same at the same time: the boosted
+# one must get the larger share of CPU 1.
+# Each prints its CPU time at the end: both ran for the same 6 s.
+twin() { sh -c "while [ ! -e '$WORK/go' ]; do sleep 0.05; done; exec taskset -c 1 '$SPIN' 3 6" >"$WORK/$1.out" & }
+twin boosted
 spinner=$!
+twin plain
+plain=$!
+MIN_SHARE_RATIO=1.3 # priority 10: virtual time at half speed, 2x expected
 
 DB=$WORK/scxx.db
 SOCK=$WORK/api.sock
@@ -95,12 +102,23 @@ fast_off=$(sed -n '/^\[scxx\] policy vtime -> gthulhu:/,$p' "$LOG" | grep '^\[sc
 ctl --json stats | jq -e '.last_switch.from == "vtime" and .last_switch.to == "gthulhu"' >/dev/null ||
     fail "the API does not report the last switch: $(ctl --json stats | jq -c .last_switch)"
 
-ctl strategies add --name spinner --tgid "$spinner" --priority 5 || fail "scxx ctl could not add the strategy"
+ctl strategies add --name spinner --tgid "$spinner" --priority 10 || fail "scxx ctl could not add the strategy"
 wait_line 'strategies: .* 1 processes' 5
 sleep 1.2
 before=$(grep '^\[scxx\] t=' "$LOG" | tail -1 | grep -o ' group_boosts=[0-9]*' | cut -d= -f2)
 touch "$WORK/go"
 wait "$spinner" || { fail "spin_threads failed under scxx"; }
+wait "$plain" || { fail "the twin spin_threads failed under scxx"; }
+cpu_ms() { grep -o 'cpu [0-9]* ms' "$WORK/$1.out" | grep -o '[0-9]*'; }
+b=$(cpu_ms boosted) p=$(cpu_ms plain)
+log "CPU time of the twins over 6 s on CPU 1, hackbench running: boosted ${b:-?} ms, plain ${p:-?} ms"
+[ "${p:-0}" -gt 0 ] || fail "the plain twin never ran"
+# Six threads pinned to one CPU for 6 s: more CPU time than that means
+# the pinning was not respected.
+[ $((b + p)) -le 6600 ] || fail "the twins pinned to CPU 1 got $((b + p)) ms in 6 s: affinity not respected"
+share=$(awk -v b="$b" -v p="$p" 'BEGIN { printf "%.2f", b / p }')
+awk -v r="$share" -v m="$MIN_SHARE_RATIO" 'BEGIN { exit !(r >= m) }' ||
+    fail "the boosted process's new threads got $share x the plain twin's CPU (< $MIN_SHARE_RATIO)"
 sleep 1.5
 after=$(grep '^\[scxx\] t=' "$LOG" | tail -1 | grep -o ' group_boosts=[0-9]*' | cut -d= -f2)
 
@@ -168,4 +186,4 @@ wait "$pid" || { cat "$LOG2"; fail "the restarted scxx exited with an error"; }
 # 160 hackbench tasks, four boosted spinners and the poller on 2 emulated
 # CPUs are an overload; the stress tests hold the bound in each mode.
 log "waits past the 1 s stall bound over the whole run: ${long_waits:-?} (see 'waits:' above)"
-log "PASS: two switches through scxx ctl ($handed tasks handed over), fast path off held, $((after - before)) enqueues boosted through the process entry, refusal changed nothing, $polls polls in $elapsed s, settings and strategy back after a restart"
+log "PASS: three policy switches through scxx ctl ($handed tasks handed over), fast path off held, $((after - before)) enqueues boosted through the process entry, refusal changed nothing, $polls polls in $elapsed s, boosted share ${share}x, settings and strategy back after a restart"

@@ -6,6 +6,7 @@
 // Used by tests/vm/thread_storm.sh and tests/vm/control_plane.sh.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -93,7 +94,12 @@ int main(int argc, char **argv) {
       worst = std::max(worst, spinners[i].first_run_ns - spinners[i].created_ns);
     }
   }
-  std::printf("spin_threads: %zu of %ld threads created, %zu ran, longest wait to start %llu ms\n",
-              threads.size(), count, ran, static_cast<unsigned long long>(worst / 1000000));
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const long long cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000LL +
+                           (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
+  std::printf("spin_threads: %zu of %ld threads created, %zu ran, longest wait to start %llu ms, "
+              "cpu %lld ms\n",
+              threads.size(), count, ran, static_cast<unsigned long long>(worst / 1000000), cpu_ms);
   return ran == static_cast<size_t>(count) ? 0 : 1;
 }
