@@ -406,7 +406,9 @@ StoredStrategy strategy_from_intent(const GthulhuIntent &intent, const std::stri
            kHttpUnprocessable);
   }
   s.rule.priority = *priority;
-  s.rule.slice_ns = intent.execution_time_ns;
+  // Strategies keep their slice in whole microseconds (the API's slice_us):
+  // a nanosecond rest would be lost the first time it is read back.
+  s.rule.slice_ns = intent.execution_time_ns / kNsPerUs * kNsPerUs;
   if (!intent.command_regex.empty()) {
     s.rule.comm_regex = intent.command_regex;
   }

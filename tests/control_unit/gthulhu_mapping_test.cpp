@@ -1,5 +1,6 @@
 // Gthulhu's priorities on scxx's scale (gthulhu_priority.h) and the cgroup
 // paths of a pod (pod_cgroup.h).
+#include "control/api_codec.h"
 #include "control/gthulhu_priority.h"
 #include "control/pod_cgroup.h"
 #include "control/stored_strategy.h"
@@ -51,6 +52,23 @@ TEST(GthulhuPriority, ReverseMapsBackAndSkipsWhatGthulhuCannotSay) {
     ASSERT_TRUE(g) << p;
     EXPECT_EQ(scxx_priority_from_gthulhu(*g), p) << p;
   }
+}
+
+// Found by tests/fuzz/api_fuzz.cpp: an executionTime with a rest below a
+// microsecond read back as another strategy once shown as slice_us.
+TEST(GthulhuIntent, ExecutionTimeIsKeptToTheMicrosecondAndReadsBackTheSame) {
+  GthulhuIntent intent;
+  intent.pod_name = "web-1";
+  intent.pod_uid = "0f1e2d3c-4b5a-6979-8796-a5b4c3d2e1f0";
+  intent.k8s_namespace = "shop";
+  intent.priority = 3;
+  intent.execution_time_ns = 7043386;
+  StoredStrategy s = strategy_from_intent(intent, "intents[0]");
+  s.id = 1; // as the API gives it
+  EXPECT_EQ(s.rule.slice_ns, 7043000U);
+  StoredStrategy back = strategy_from_json(strategy_to_json(s), "");
+  back.id = s.id;
+  EXPECT_EQ(back, s);
 }
 
 TEST(PodCgroup, CanonicalUid) {
