@@ -238,7 +238,9 @@ for cfg in "${CONFIG_LIST[@]}"; do
     cfg_t0=$(now)
 
     # availability
-    if [ "$kind" = kernel ] && ! "$SCXX_BIN" run --help 2>&1 | grep -q -- '--kernel-mode'; then
+    # The help is read whole first: grep -q stops reading at the first
+    # match, and with pipefail the writer's SIGPIPE would fail the test.
+    if [ "$kind" = kernel ] && ! grep -q -- '--kernel-mode' <<<"$("$SCXX_BIN" run --help 2>&1)"; then
         say "$tag not available: 'scxx run --help' does not list --kernel-mode"
         printf '{"type":"config","config":"%s","status":"not available","reason":"scxx run --help does not list --kernel-mode"}\n' "$cfg" >>"$EVENTS"
         done_samples=$((done_samples + ${#WORKLOAD_LIST[@]} * REPS))
