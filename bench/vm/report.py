@@ -222,6 +222,35 @@ def agent_cpu_pct(pre, post, clk_tck):
 # --- summaries ---------------------------------------------------------------------
 
 
+def median_of(pw, w, key):
+    return (pw.get(w, {}).get(key) or {}).get("median")
+
+
+def placement_cell(pw, w):
+    """Share of placements by the policy and by the fast path."""
+    u = median_of(pw, w, "user_per_s")
+    f = median_of(pw, w, "fast_per_s") or 0.0
+    if u is None or u + f <= 0:
+        return "–"
+    return f"{100 * u / (u + f):.0f}% / {100 * f / (u + f):.0f}%"
+
+
+def wake_cell(pw, w):
+    """Cost of one agent wake-up and how often it happened."""
+    us = median_of(pw, w, "wake_us")
+    return "–" if us is None else f"{us:.0f} us, {median_of(pw, w, 'wakes_per_s'):.0f}/s"
+
+
+def per_workload_table(configs, workloads, agent, column, cell):
+    """A markdown table: one row per configuration, one column per workload."""
+    head = ["configuration"] + [column.format(w=w) for w in workloads]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for c in configs:
+        pw = agent.get(c, {}).get("per_workload", {})
+        rows.append("| " + " | ".join([CONFIG_LABELS.get(c, c)] + [cell(pw, w) for w in workloads]) + " |")
+    return rows + [""]
+
+
 def summary(values):
     vals = [v for v in values if v is not None]
     if not vals:
@@ -566,39 +595,13 @@ def make_markdown(result, configs, workloads, status, summ, agent, goals, plots)
             L.append("Share of placements made by the policy (`user`) and by BPF's fast path (`fast`: a "
                      "waking task put on an idle CPU while the agent held nothing), from the same counters, "
                      "per workload (median rates).\n")
-            head = ["configuration"] + [f"policy / fast path ({w})" for w in workloads]
-            L.append("| " + " | ".join(head) + " |")
-            L.append("|" + "---|" * len(head))
-            for c in user:
-                pw = agent.get(c, {}).get("per_workload", {})
-                row = [CONFIG_LABELS.get(c, c)]
-                for w in workloads:
-                    u = (pw.get(w, {}).get("user_per_s") or {}).get("median")
-                    f = (pw.get(w, {}).get("fast_per_s") or {}).get("median") or 0.0
-                    if u is None or u + f <= 0:
-                        row.append("–")
-                    else:
-                        row.append(f"{100 * u / (u + f):.0f}% / {100 * f / (u + f):.0f}%")
-                L.append("| " + " | ".join(row) + " |")
-            L.append("")
-
+            L += per_workload_table(user, workloads, agent, "policy / fast path ({w})", placement_cell)
         if user:
             L.append("### What one agent wake-up costs\n")
             L.append("From the first task queued for an idle agent (parked after a yield, or asleep on the "
                      "ring) until its loop thread runs, as BPF measures it (`agent_wake_us / agent_wakes`), "
                      "and how often the agent had to be woken; per workload, median over repetitions.\n")
-            head = ["configuration"] + [f"{w}: us per wake-up, wake-ups/s" for w in workloads]
-            L.append("| " + " | ".join(head) + " |")
-            L.append("|" + "---|" * len(head))
-            for c in user:
-                pw = agent.get(c, {}).get("per_workload", {})
-                row = [CONFIG_LABELS.get(c, c)]
-                for w in workloads:
-                    us = (pw.get(w, {}).get("wake_us") or {}).get("median")
-                    n = (pw.get(w, {}).get("wakes_per_s") or {}).get("median")
-                    row.append("–" if us is None else f"{us:.0f} us, {n:.0f}/s")
-                L.append("| " + " | ".join(row) + " |")
-            L.append("")
+            L += per_workload_table(user, workloads, agent, "{w}: us per wake-up, wake-ups/s", wake_cell)
 
     if goals:
         L.append("## Goals (ratios to EEVDF from the same boot)\n")

@@ -2,6 +2,7 @@
 // task the old policy held reaches the new one, or is drained through the
 // old one's decisions when it cannot hand tasks over; none is lost.
 #include "agent/agent_loop.h"
+#include "fake_backend.h"
 #include "policy/fifo_policy.h"
 #include "policy/gthulhu_policy.h"
 #include "policy/vtime_policy.h"
@@ -15,37 +16,6 @@
 
 namespace scxx {
 namespace {
-
-class FakeBackend final : public Backend {
-public:
-  std::deque<QueuedTask> queued;
-  std::vector<Decision> dispatched;
-  size_t capacity = SIZE_MAX;
-  std::vector<uint64_t> pending_reports;
-
-  size_t dequeue(std::span<QueuedTask> out) override {
-    const size_t n = std::min(out.size(), queued.size());
-    for (size_t i = 0; i < n; ++i) {
-      out[i] = queued.front();
-      queued.pop_front();
-    }
-    return n;
-  }
-  bool dispatch(const Decision &decision) override {
-    if (dispatched.size() >= capacity) {
-      return false;
-    }
-    dispatched.push_back(decision);
-    return true;
-  }
-  void notify_complete(uint64_t nr_pending, uint64_t /*nr_overflow*/) override {
-    pending_reports.push_back(nr_pending);
-  }
-  bool wait_for_work(int /*timeout_ms*/) override { return !queued.empty(); }
-  [[nodiscard]] uint64_t now_ns() const override { return clock_ns += 10; }
-  mutable uint64_t clock_ns = 1000;
-  [[nodiscard]] bool exited() const override { return false; }
-};
 
 QueuedTask task(int32_t pid) {
   QueuedTask t;
@@ -92,6 +62,7 @@ public:
 
 TEST(PolicySwitch, GthulhuHandsEveryHeldTaskToTheNewPolicyAsQueued) {
   FakeBackend backend;
+  backend.clock_step_ns = 10;
   PolicyContext ctx;
   GthulhuPolicy old(PolicyConfig{}, PolicyLimits{});
   AgentLoop loop(backend, old, ctx);
@@ -128,6 +99,7 @@ TEST(PolicySwitch, GthulhuHandsEveryHeldTaskToTheNewPolicyAsQueued) {
 
 TEST(PolicySwitch, TheBatchOfTheSwitchStepIsHandedOverAndDecidedByTheNewPolicy) {
   FakeBackend backend;
+  backend.clock_step_ns = 10;
   PolicyContext ctx;
   GthulhuPolicy old(PolicyConfig{}, PolicyLimits{});
   AgentLoop loop(backend, old, ctx);
@@ -153,6 +125,7 @@ TEST(PolicySwitch, TheBatchOfTheSwitchStepIsHandedOverAndDecidedByTheNewPolicy) 
 // start from 0 must not queue ahead of everything the old one sent.
 TEST(PolicySwitch, TheNewPolicysKeysContinueAfterTheLastKeySent) {
   FakeBackend backend;
+  backend.clock_step_ns = 10;
   PolicyContext ctx;
   VtimePolicy old(PolicyConfig{}, PolicyLimits{});
   AgentLoop loop(backend, old, ctx);
@@ -190,6 +163,7 @@ TEST(PolicySwitch, TheNewPolicysKeysContinueAfterTheLastKeySent) {
 
 TEST(PolicySwitch, VtimeToFifoThenEverythingRuns) {
   FakeBackend backend;
+  backend.clock_step_ns = 10;
   PolicyContext ctx;
   VtimePolicy old(PolicyConfig{}, PolicyLimits{});
   AgentLoop loop(backend, old, ctx);
@@ -219,6 +193,7 @@ TEST(PolicySwitch, VtimeToFifoThenEverythingRuns) {
 
 TEST(PolicySwitch, APolicyThatCannotHandOverIsDrainedThroughItsDecisions) {
   FakeBackend backend;
+  backend.clock_step_ns = 10;
   PolicyContext ctx;
   HoldingPolicy old;
   AgentLoop loop(backend, old, ctx);
