@@ -5,6 +5,7 @@
 #include "control/api_error.h"
 #include "control/gthulhu_priority.h"
 #include "control/pod_cgroup.h"
+#include "control/runtime_settings.h"
 
 #include <algorithm>
 #include <limits>
@@ -251,19 +252,6 @@ const SettingDesc &table_row(const std::string &name) {
   throw std::logic_error("no settings table row " + path); // a bug in this build
 }
 
-Settings as_settings(const RuntimeSettings &r) {
-  Settings s;
-  s.policy = r.policy;
-  s.slice_us = r.slice_us;
-  s.slice_min_us = r.slice_min_us;
-  s.fast_path = r.fast_path;
-  s.max_run_ms = r.max_run_ms;
-  s.agent_timeout_ms = r.agent_timeout_ms;
-  s.starvation_ms = r.starvation_ms;
-  s.stall_ms = r.stall_ms;
-  return s;
-}
-
 std::string member_of(const std::string &path) {
   const std::string prefix = "scheduler.";
   return path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : path;
@@ -307,7 +295,7 @@ RuntimeSettings settings_from_json(const json &j, const RuntimeSettings &current
           integer(v, m.name, static_cast<int64_t>(row.min), static_cast<int64_t>(row.max)));
     }
   }
-  if (auto problem = settings_problem(as_settings(next))) {
+  if (auto problem = settings_problem(with_runtime_settings(Settings{}, next))) {
     refuse(member_of(problem->path), problem->message, kHttpUnprocessable);
   }
   return next;

@@ -1,8 +1,8 @@
 #include "daemon/live_control.h"
 
+#include "control/runtime_settings.h"
 #include "core/memory_lock.h"
 #include "core/sched_ext_sysfs.h"
-#include "daemon/runtime_settings.h"
 #include "policy/policy_factory.h"
 
 #include <cstdio>

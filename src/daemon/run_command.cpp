@@ -2,12 +2,12 @@
 
 #include "config/config.h"
 #include "control/api_service.h"
+#include "control/runtime_settings.h"
 #include "core/memory_lock.h"
 #include "core/sched_ext_sysfs.h"
 #include "core/topology.h"
 #include "daemon/helper_threads.h"
 #include "daemon/live_control.h"
-#include "daemon/runtime_settings.h"
 #include "daemon/scheduler_session.h"
 #include "policy/policy_factory.h"
 

@@ -1,6 +1,6 @@
 // RuntimeSettings checked and merged as a whole, with the settings table's
 // ranges and the rules between settings.
-#include "daemon/runtime_settings.h"
+#include "control/runtime_settings.h"
 
 #include <gtest/gtest.h>
 

@@ -23,6 +23,7 @@ fuzz_require_clang
 # The request codecs, what they validate against (the settings table, the
 # strategies, the built-in policies) and the target.
 SOURCES=("$root"/src/control/api_codec.cpp "$root"/src/control/pod_cgroup.cpp
+         "$root"/src/control/runtime_settings.cpp
          "$root"/src/control/stored_strategy.cpp "$root"/src/control/gthulhu_priority.cpp
          "$root"/src/config/settings.cpp "$root"/src/config/settings_table.cpp
          "$root"/src/strategy/strategy.cpp "$root"/src/strategy/proc_scanner.cpp

@@ -15,6 +15,9 @@ namespace scxx {
 // The runtime part of `s`.
 RuntimeSettings runtime_settings_of(const Settings &s);
 
+// `base` with the runtime part replaced by `r`, unchecked.
+Settings with_runtime_settings(Settings base, const RuntimeSettings &r);
+
 // `s` with `next` applied, or the first problem ("scheduler.slice_us: 50 is
 // out of range [100, 1000000]"), checked against the settings table's
 // ranges and choices and settings_problem(); `s` is then unchanged.

@@ -1,4 +1,4 @@
-#include "daemon/runtime_settings.h"
+#include "control/runtime_settings.h"
 
 #include "config/settings_table.h"
 
@@ -50,16 +50,20 @@ RuntimeSettings runtime_settings_of(const Settings &s) {
                          .stall_ms = s.stall_ms};
 }
 
+Settings with_runtime_settings(Settings base, const RuntimeSettings &r) {
+  base.policy = r.policy;
+  base.slice_us = r.slice_us;
+  base.slice_min_us = r.slice_min_us;
+  base.fast_path = r.fast_path;
+  base.max_run_ms = r.max_run_ms;
+  base.agent_timeout_ms = r.agent_timeout_ms;
+  base.starvation_ms = r.starvation_ms;
+  base.stall_ms = r.stall_ms;
+  return base;
+}
+
 std::optional<std::string> merge_runtime_settings(const RuntimeSettings &next, Settings &s) {
-  Settings merged = s;
-  merged.policy = next.policy;
-  merged.slice_us = next.slice_us;
-  merged.slice_min_us = next.slice_min_us;
-  merged.fast_path = next.fast_path;
-  merged.max_run_ms = next.max_run_ms;
-  merged.agent_timeout_ms = next.agent_timeout_ms;
-  merged.starvation_ms = next.starvation_ms;
-  merged.stall_ms = next.stall_ms;
+  const Settings merged = with_runtime_settings(s, next);
   for (const SettingDesc &row : settings_table()) {
     if (std::find(std::begin(kRuntimeKeys), std::end(kRuntimeKeys), row.path) ==
         std::end(kRuntimeKeys)) {
