@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the YAML configuration parser (tests/fuzz/config_fuzz.cpp) with
 # libFuzzer for a bounded time:
-#   tests/fuzz/run_config_fuzz.sh [SECONDS] [BUILD_DIR]     (default 60, build)
+#   tests/fuzz/run_config_fuzz.sh [SECONDS] [BUILD_DIR]     (default 30, build)
 # The target is built with clang++-19 and ASan/UBSan into BUILD_DIR/fuzz
 # (the main build uses gcc). The seeds in tests/fuzz/corpus/config are read,
 # never written; new inputs go to BUILD_DIR/fuzz/corpus, a crashing input to
@@ -10,7 +10,7 @@
 # (libclang-rt-19-dev) is missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-seconds=${1:-60}
+seconds=${1:-30}
 build=$(realpath -m "${2:-$root/build}")
 NAME=config_fuzz
 OUT=$build/fuzz
