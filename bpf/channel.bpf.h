@@ -137,14 +137,22 @@ static void dispatch_task(const struct scxx_dispatched_task *m, struct drain_ctx
 		goto out;
 	}
 	stat_inc(nr_user_dispatches);
+	tctx->decided_at = bpf_ktime_get_ns();
 	bpf_map_delete_elem(&custody, &m->pid);
 	WRITE_ONCE(last_user_key, m->vtime);
 	note_insert(tctx, dsq, m->vtime); /* not before: a stale decision must not overwrite */
 	if (cpu == SCXX_CPU_ANY) {
-		if (dc->takes_one && bpf_cpumask_test_cpu(this_cpu, p->cpus_ptr))
-			dc->takes_one = false; /* this CPU runs it next, no IPI */
-		else if (!kick_for(p, -1, 0) && tctx->woke)
+		if (dc->takes_one && bpf_cpumask_test_cpu(this_cpu, p->cpus_ptr)) {
+			/* This CPU takes the earliest task next, no IPI for an idle
+			 * one. That may be another one (a task it just preempted
+			 * for the agent), so a woken task still preempts a later
+			 * or overdue one on its own CPU: else it waited for a tick. */
+			dc->takes_one = false;
+			if (tctx->woke)
+				preempt_if_earlier(p, m->vtime);
+		} else if (!kick_for(p, -1, 0) && tctx->woke) {
 			preempt_if_earlier(p, m->vtime);
+		}
 	} else if (cpu != this_cpu) {
 		scx_bpf_kick_cpu(cpu, (m->flags & SCXX_DF_PREEMPT) ? SCX_KICK_PREEMPT : SCX_KICK_IDLE);
 	}

@@ -127,10 +127,21 @@ struct scxx_tunables {
 	u32 pad;
 };
 
-/* ---- Waits, as a histogram (per-CPU map "wait_hist") ---------------------
+/* ---- Waits, as histograms (per-CPU map "wait_hist") -----------------------
  * Bucket i counts waits from runnable to running of [2^i, 2^(i+1))
- * microseconds; the first also shorter ones, the last also longer ones. */
+ * microseconds; the first also shorter ones, the last also longer ones.
+ * Entry SCXX_WAIT_ALL counts every wait. A wake-up the agent decided (the
+ * wait a latency probe measures) is also split in two: until its decision
+ * was carried out (the agent's wake-up, its queue and the round trip) and
+ * from then until the task ran (its turn in a DSQ), so a slow tail says
+ * which side it comes from. */
 #define SCXX_WAIT_BUCKETS 24
+enum scxx_wait_phase {
+	SCXX_WAIT_ALL = 0,
+	SCXX_WAIT_TO_DECISION = 1,
+	SCXX_WAIT_AFTER_DECISION = 2,
+	SCXX_WAIT_PHASES = 3,
+};
 struct scxx_wait_hist {
 	u64 buckets[SCXX_WAIT_BUCKETS];
 };

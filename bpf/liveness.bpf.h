@@ -94,12 +94,12 @@ static __always_inline u32 log2_u64(u64 v)
 	return r;
 }
 
-/* One more wait in this CPU's histogram (bpf/intf.h, "wait_hist"). */
-static __always_inline void count_wait(u64 wait_ns)
+/* One more wait in this CPU's histogram @phase (bpf/intf.h, "wait_hist"). */
+static __always_inline void count_wait(u32 phase, u64 wait_ns)
 {
 	u64 us = wait_ns / 1000;
-	u32 zero = 0, bucket = us ? log2_u64(us) : 0;
-	struct scxx_wait_hist *h = bpf_map_lookup_elem(&wait_hist, &zero);
+	u32 bucket = us ? log2_u64(us) : 0;
+	struct scxx_wait_hist *h = bpf_map_lookup_elem(&wait_hist, &phase);
 
 	if (bucket >= SCXX_WAIT_BUCKETS)
 		bucket = SCXX_WAIT_BUCKETS - 1;
@@ -123,8 +123,9 @@ static __always_inline void raise_max(u64 *max, u64 v)
 /* In ops.running: how long did the task wait? */
 static void end_wait(struct task_struct *p, struct task_ctx *tctx, u64 now, s32 cpu)
 {
-	u64 since = READ_ONCE(tctx->wait_since), wait;
+	u64 since = READ_ONCE(tctx->wait_since), decided = tctx->decided_at, wait;
 
+	tctx->decided_at = 0;
 	if (!since)
 		return;
 	WRITE_ONCE(tctx->wait_since, 0);
@@ -132,7 +133,11 @@ static void end_wait(struct task_struct *p, struct task_ctx *tctx, u64 now, s32 
 	wait = (s64)(now - since) > 0 ? now - since : 0;
 	raise_max(&shared_stats.max_wait_ns, wait);
 	raise_max(&max_wait_since_ns, wait);
-	count_wait(wait);
+	count_wait(SCXX_WAIT_ALL, wait);
+	if (decided && tctx->woke && (s64)(decided - since) >= 0 && (s64)(now - decided) >= 0) {
+		count_wait(SCXX_WAIT_TO_DECISION, decided - since);
+		count_wait(SCXX_WAIT_AFTER_DECISION, now - decided);
+	}
 	if (wait > tunables.stall_bound_ns) {
 		stat_inc(nr_long_waits);
 		if (!tctx->stall_seen)

@@ -12,7 +12,10 @@
 
 /* Wakeup preemption: @p woke up and found no idle CPU; if its key is
  * earlier than that of the task running on its last CPU, preempt that one
- * so @p does not wait out a whole slice (what EEVDF does on wakeup). */
+ * so @p does not wait out a whole slice (what EEVDF does on wakeup). The
+ * same when that one is past the end of its slice: the kernel ends a slice
+ * only at a tick, up to a tick later (EEVDF gives a new deadline, and so
+ * the CPU, at the wakeup). Agent and kernel threads carry no key: never. */
 static void preempt_if_earlier(struct task_struct *p, u64 key)
 {
 	s32 cpu = scx_bpf_task_cpu(p);
@@ -21,7 +24,8 @@ static void preempt_if_earlier(struct task_struct *p, u64 key)
 	if (cpu < 0 || cpu >= SCXX_MAX_CPUS || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 		return;
 	running = running_key[cpu & (SCXX_MAX_CPUS - 1)];
-	if (running && vtime_before(key + tunables.wakeup_margin_ns, running)) {
+	if (running && (vtime_before(key + tunables.wakeup_margin_ns, running) ||
+			(s64)(bpf_ktime_get_ns() - running_slice_end[cpu & (SCXX_MAX_CPUS - 1)]) > 0)) {
 		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 		stat_inc(nr_wakeup_preemptions);
 	}

@@ -68,7 +68,9 @@
  * 10. Wakeup preemption: a task that woke up, found no idle CPU and whose
  *    DSQ key (deadline) is earlier by more than wakeup_margin_ns than that
  *    of the task running on its CPU preempts it, in both modes (fifo
- *    decisions all carry key 0: never; placement.bpf.h).
+ *    decisions all carry key 0: never; placement.bpf.h). So does any woken
+ *    task when the one running there is past the end of its slice: slices
+ *    end only at a tick, and it would otherwise keep the CPU until then.
  * 11. How the agent waits for work (agent_yield, agent_wakeup.bpf.h). By
  *    default its loop thread never sleeps: when done it yields its CPU,
  *    ops.enqueue parks it (inserts it nowhere), and the first message after
@@ -319,6 +321,9 @@ void SCXX_OPS(scxx_running, struct task_struct *p)
 		running_priority[cpu & (SCXX_MAX_CPUS - 1)] = boost ? boost->priority : 0;
 		/* Agent and kernel threads carry no key: never preempted by it. */
 		running_key[cpu & (SCXX_MAX_CPUS - 1)] = tctx && !is_agent(p) ? tctx->dsq_key : 0;
+		/* (SCX_SLICE_INF must not wrap around to the past) */
+		running_slice_end[cpu & (SCXX_MAX_CPUS - 1)] =
+			now + (p->scx.slice < (1ULL << 62) ? p->scx.slice : (1ULL << 62));
 	}
 	/* Kernel mode: the clock follows the keys that start running, and the
 	 * virtual time of tasks that run without one (idle wake-ups placed by

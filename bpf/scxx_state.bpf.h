@@ -93,6 +93,10 @@ struct scxx_wait_record last_long_wait; /* the most recent of them */
 u32 running_priority[SCXX_MAX_CPUS];
 /* DSQ key (deadline) of the task running on each CPU, for wakeup preemption. */
 u64 running_key[SCXX_MAX_CPUS];
+/* When the slice of the task running on each CPU ends: a slice runs out
+ * only at a tick, so a task may run up to a tick past it (wakeup
+ * preemption does not wait for that). */
+u64 running_slice_end[SCXX_MAX_CPUS];
 /* Kernel mode: virtual time of the most recently started task. */
 static u64 vtime_now;
 
@@ -119,6 +123,7 @@ struct task_ctx {
 	u64 dsq_key;     /* key it was last inserted with (deadline) */
 	u64 wait_since;  /* when it last became runnable without running */
 	u64 wait_dsq;    /* where it waits: DSQ id, SCXX_WAIT_LOCAL_FLAG|cpu, or in agent */
+	u64 decided_at;  /* when the agent's decision for this wait was carried out */
 	s32 wait_cpu;    /* CPU it was on when it started to wait */
 	bool woke;       /* its last enqueue was a wakeup */
 	bool stall_seen; /* this wait was already reported by the DSQ scan */
@@ -162,7 +167,7 @@ u32 nr_cgroup_boosts;  /* written by the agent: entries in cgroup_boosts */
 /* Waits from runnable to running, one histogram per CPU (liveness.bpf.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SCXX_WAIT_PHASES);
 	__type(key, u32);
 	__type(value, struct scxx_wait_hist);
 } wait_hist SEC(".maps");

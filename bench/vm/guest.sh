@@ -83,11 +83,27 @@ agent_snapshot() {
     printf '%s %s %s %s' "$ticks" "$minf" "$majf" "$ns"
 }
 
-snapshot_json() { # name pid -> ,"name":{...}
-    local a
+# The wait histograms of a running scxx (`scxx ctl --json stats`), as a JSON
+# object of three arrays; null for scxx-minimal or an API that did not answer.
+api_waits() {
+    local j
+    [ "$1" = minimal ] && { printf null; return; }
+    j=$("$SCXX_BIN" ctl --json stats 2>/dev/null) || { printf null; return; }
+    python3 -c 'import json, sys
+s = json.load(sys.stdin)
+print(json.dumps({k: s.get(k + "_us_log2") for k in ("waits", "waits_to_decision", "waits_after_decision")}))' \
+        <<<"$j" 2>/dev/null || printf null
+}
+
+# The API call costs the agent CPU time: it is made before the "pre" reading
+# and after the "post" one, outside the workload's window.
+snapshot_json() { # name pid [kind] -> ,"name":{...}
+    local a waits=null
+    [ "$1" = pre ] && waits=$(api_waits "${3:-minimal}")
     read -r -a a <<<"$(agent_snapshot "$2")"
-    printf ',"%s":{"t":%s,"ticks":%s,"minflt":%s,"majflt":%s,"run_ns":%s}' \
-        "$1" "$(now)" "${a[0]}" "${a[1]}" "${a[2]}" "${a[3]}"
+    [ "$1" = post ] && waits=$(api_waits "${3:-minimal}")
+    printf ',"%s":{"t":%s,"ticks":%s,"minflt":%s,"majflt":%s,"run_ns":%s,"waits":%s}' \
+        "$1" "$(now)" "${a[0]}" "${a[1]}" "${a[2]}" "${a[3]}" "$waits"
 }
 
 # Is the configuration still in charge? Prints a reason when it is not.
@@ -285,11 +301,11 @@ for cfg in "${CONFIG_LIST[@]}"; do
                 done_samples=$((done_samples + 1))
                 out=$OUT/raw/$cfg/$wl.$rep.out
                 pre="" post=""
-                [ "$kind" != none ] && pre=$(snapshot_json pre "$AGENT_PID")
+                [ "$kind" != none ] && pre=$(snapshot_json pre "$AGENT_PID" "$kind")
                 t0=$(now)
                 "wl_$wl" "$out"; rc=$?
                 t1=$(now)
-                [ "$kind" != none ] && post=$(snapshot_json post "$AGENT_PID")
+                [ "$kind" != none ] && post=$(snapshot_json post "$AGENT_PID" "$kind")
                 valid=true why=""
                 if ! why=$(check_config "$kind" "$expect_ops"); then valid=false; fi
                 [ $rc -ne 0 ] && { valid=false; why="${why:+$why; }workload exit status $rc"; }

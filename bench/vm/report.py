@@ -241,6 +241,46 @@ def wake_cell(pw, w):
     return "–" if us is None else f"{us:.0f} us, {median_of(pw, w, 'wakes_per_s'):.0f}/s"
 
 
+WAIT_PHASES = ("waits", "waits_to_decision", "waits_after_decision")
+
+
+def hist_delta(pre, post):
+    """The scheduler's wait histograms over one sample (post - pre), or None."""
+    a, b = (pre or {}).get("waits"), (post or {}).get("waits")
+    if not a or not b or any(not a.get(k) or not b.get(k) for k in WAIT_PHASES):
+        return None
+    return {k: [max(y - x, 0) for x, y in zip(a[k], b[k])] for k in WAIT_PHASES}
+
+
+def log2_percentile_us(hist, q):
+    """Upper bound (us) of the power-of-two bucket holding quantile q."""
+    total = sum(hist)
+    if total == 0:
+        return None
+    need, seen = q * total, 0
+    for i, n in enumerate(hist):
+        seen += n
+        if seen >= need:
+            return 2 ** (i + 1)
+    return 2 ** len(hist)
+
+
+def us_bound(v):
+    return "–" if v is None else (f"<{v // 1000} ms" if v >= 2048 else f"<{v} us")
+
+
+def phases_cell(pw, w):
+    """p50 and p99 of the whole wait and of its two parts, from the histograms."""
+    h = pw.get(w, {}).get("waits")
+    if not h or not sum(h["waits"]):
+        return "–"
+    parts = []
+    for k, name in zip(WAIT_PHASES, ("all", "to decision", "after")):
+        p50, p99 = log2_percentile_us(h[k], 0.5), log2_percentile_us(h[k], 0.99)
+        parts.append(f"{name} {us_bound(p50)} / {us_bound(p99)}")
+    return "; ".join(parts)
+
+
 def per_workload_table(configs, workloads, agent, column, cell):
     """A markdown table: one row per configuration, one column per workload."""
     head = ["configuration"] + [column.format(w=w) for w in workloads]
@@ -359,6 +399,9 @@ def main():
                 wake_us = rate(rows, "agent_wake_us", s["pre"]["t"], s["post"]["t"])
                 if ag["wakes_per_s"] and wake_us is not None:
                     ag["wake_us"] = wake_us / ag["wakes_per_s"]
+            waits = hist_delta(s["pre"], s["post"])
+            if waits:
+                ag["waits"] = waits
             s["agent"] = ag
 
     # summaries per metric and config
@@ -396,6 +439,12 @@ def main():
                 "fast_per_s": summary([s["agent"].get("fast_per_s") for s in ss]),
                 "wakes_per_s": summary([s["agent"].get("wakes_per_s") for s in ss]),
                 "wake_us": summary([s["agent"].get("wake_us") for s in ss]),
+                "waits": (
+                    {k: [sum(x) for x in zip(*[s["agent"]["waits"][k] for s in ss if "waits" in s["agent"]])]
+                     for k in WAIT_PHASES}
+                    if any("waits" in s["agent"] for s in ss)
+                    else None
+                ),
                 "minflt": sum(s["agent"]["minflt"] for s in ss) if ss else None,
                 "majflt": sum(s["agent"]["majflt"] for s in ss) if ss else None,
             }
@@ -602,6 +651,17 @@ def make_markdown(result, configs, workloads, status, summ, agent, goals, plots)
                      "ring) until its loop thread runs, as BPF measures it (`agent_wake_us / agent_wakes`), "
                      "and how often the agent had to be woken; per workload, median over repetitions.\n")
             L += per_workload_table(user, workloads, agent, "{w}: us per wake-up, wake-ups/s", wake_cell)
+        waits_cfgs = [c for c in scxx_cfgs if any((agent.get(c, {}).get("per_workload", {}).get(w) or {}).get("waits") for w in workloads)]
+        if waits_cfgs:
+            L.append("### Where the waits go\n")
+            L.append("Every wait of a runnable task until it ran, from the scheduler's own power-of-two "
+                     "histograms (`scxx ctl --json stats` before and after each run, all repetitions "
+                     "together): p50 / p99 as the upper bound of their bucket. For the wake-ups the agent "
+                     "decided (the wait a latency probe sees), the wait is split at the moment BPF carried "
+                     "out the decision: *to decision* "
+                     "is the agent's wake-up, its queue and the round trip; *after* is the task's turn in a "
+                     "DSQ until a CPU ran it.\n")
+            L += per_workload_table(waits_cfgs, workloads, agent, "{w}: p50 / p99", phases_cell)
 
     if goals:
         L.append("## Goals (ratios to EEVDF from the same boot)\n")

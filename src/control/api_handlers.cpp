@@ -64,6 +64,8 @@ json stats_json(const LiveStats &s) {
               {"minor_faults", s.agent_minor_faults},
               {"major_faults", s.agent_major_faults}}},
             {"waits_us_log2", s.waits},
+            {"waits_to_decision_us_log2", s.waits_to_decision},
+            {"waits_after_decision_us_log2", s.waits_after_decision},
             {"last_switch", nullptr}};
   if (s.last_switch) {
     const PolicySwitchReport &r = *s.last_switch;

@@ -60,7 +60,11 @@ struct LiveStats {
   long agent_minor_faults = 0;
   long agent_major_faults = 0;
   WaitHistogram waits{}; // since load
-  std::string policy;    // the policy deciding now
+  // The wake-ups the agent decided, in two parts (bpf/intf.h, scxx_wait_phase):
+  // until its decision was carried out, and from then until the task ran.
+  WaitHistogram waits_to_decision{};
+  WaitHistogram waits_after_decision{};
+  std::string policy; // the policy deciding now
   std::optional<PolicySwitchReport> last_switch;
 };
 

@@ -71,6 +71,24 @@ double bucket_middle_us(size_t i) {
   return i == 0 ? 1.0 : 1.5 * static_cast<double>(uint64_t{1} << i);
 }
 
+// One histogram's series; @labels (may be empty) go before "le".
+void histogram(std::string &out, const std::string &name, const std::string &labels,
+               const WaitHistogram &waits) {
+  const std::string before_le = labels.empty() ? "{" : "{" + labels + ",";
+  const std::string only = labels.empty() ? "" : "{" + labels + "}";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i + 1 < waits.size(); ++i) {
+    cumulative += waits[i];
+    const double le = static_cast<double>(uint64_t{2} << i) * kSecondsPerUs;
+    out += name + "_bucket" + before_le + "le=\"" + number(le) + "\"} " +
+           std::to_string(cumulative) + "\n";
+  }
+  cumulative += waits.back();
+  out += name + "_bucket" + before_le + "le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+  out += name + "_sum" + only + " " + number(estimated_wait_sum_seconds(waits)) + "\n";
+  out += name + "_count" + only + " " + std::to_string(cumulative) + "\n";
+}
+
 } // namespace
 
 double estimated_wait_sum_seconds(const WaitHistogram &waits) {
@@ -139,21 +157,18 @@ std::string prometheus_metrics(const LiveStats &stats,
            label(strategies[i].rule.name) + "\"} " + std::to_string(threads_per_strategy[i]) + "\n";
   }
 
-  const std::string wait = "scxx_task_wait_seconds";
-  header(out, wait,
+  header(out, "scxx_task_wait_seconds",
          "waits of runnable tasks until they ran (power-of-two buckets; _sum estimated from "
          "the bucket middles)",
          "histogram");
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i + 1 < stats.waits.size(); ++i) {
-    cumulative += stats.waits[i];
-    const double le = static_cast<double>(uint64_t{2} << i) * kSecondsPerUs;
-    out += wait + "_bucket{le=\"" + number(le) + "\"} " + std::to_string(cumulative) + "\n";
-  }
-  cumulative += stats.waits.back();
-  out += wait + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
-  out += wait + "_sum " + number(estimated_wait_sum_seconds(stats.waits)) + "\n";
-  out += wait + "_count " + std::to_string(cumulative) + "\n";
+  histogram(out, "scxx_task_wait_seconds", "", stats.waits);
+  header(out, "scxx_task_wait_phase_seconds",
+         "wake-ups the agent decided, in two parts: until its decision was carried out "
+         "(phase=\"to_decision\") and from then until the task ran (phase=\"after_decision\")",
+         "histogram");
+  histogram(out, "scxx_task_wait_phase_seconds", "phase=\"to_decision\"", stats.waits_to_decision);
+  histogram(out, "scxx_task_wait_phase_seconds", "phase=\"after_decision\"",
+            stats.waits_after_decision);
 
   if (stats.last_switch) {
     const PolicySwitchReport &s = *stats.last_switch;

@@ -373,9 +373,9 @@ void BpfScheduler::set_tunables(const SchedulerOptions &options) {
   options_.fast_path = options.fast_path;
 }
 
-std::array<uint64_t, SCXX_WAIT_BUCKETS> BpfScheduler::wait_histogram() const {
+std::array<uint64_t, SCXX_WAIT_BUCKETS> BpfScheduler::wait_histogram(scxx_wait_phase phase) const {
   std::vector<scxx_wait_hist> cpus(static_cast<size_t>(nr_possible_cpus_));
-  const uint32_t key = 0;
+  const auto key = static_cast<uint32_t>(phase);
   std::array<uint64_t, SCXX_WAIT_BUCKETS> out{};
   if (bpf_map__lookup_elem(skel_->maps.wait_hist, &key, sizeof(key), cpus.data(),
                            cpus.size() * sizeof(scxx_wait_hist), 0) != 0) {

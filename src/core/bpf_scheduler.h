@@ -70,7 +70,9 @@ public:
 
   // Waits from runnable to running since load, summed over CPUs (bucket i:
   // [2^i, 2^(i+1)) microseconds).
-  [[nodiscard]] std::array<uint64_t, SCXX_WAIT_BUCKETS> wait_histogram() const;
+  // One of the wait histograms of bpf/intf.h, summed over CPUs.
+  [[nodiscard]] std::array<uint64_t, SCXX_WAIT_BUCKETS>
+  wait_histogram(scxx_wait_phase phase = SCXX_WAIT_ALL) const;
   // The longest wait since the last reset (for a window after a change).
   void reset_max_wait_since();
   [[nodiscard]] uint64_t max_wait_since_ns() const;

@@ -94,9 +94,14 @@ LiveStats LiveControl::stats() const {
     out.attached = true;
     out.ops_name = sched_ext_ops_name();
     out.sched = sched_->stats();
-    const auto hist = sched_->wait_histogram();
-    static_assert(std::tuple_size_v<decltype(hist)> == kWaitHistogramBuckets);
-    std::copy(hist.begin(), hist.end(), out.waits.begin());
+    const auto copy = [this](scxx_wait_phase phase, WaitHistogram &to) {
+      const auto hist = sched_->wait_histogram(phase);
+      static_assert(std::tuple_size_v<decltype(hist)> == kWaitHistogramBuckets);
+      std::copy(hist.begin(), hist.end(), to.begin());
+    };
+    copy(SCXX_WAIT_ALL, out.waits);
+    copy(SCXX_WAIT_TO_DECISION, out.waits_to_decision);
+    copy(SCXX_WAIT_AFTER_DECISION, out.waits_after_decision);
   }
   return out;
 }

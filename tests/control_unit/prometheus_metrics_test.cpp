@@ -26,6 +26,9 @@ LiveStats sample_stats() {
   s.waits[0] = 5;  // < 2 us
   s.waits[3] = 7;  // [8, 16) us
   s.waits[23] = 2; // >= 2^23 us
+  s.waits_to_decision[0] = 4;
+  s.waits_to_decision[1] = 1; // [2, 4) us
+  s.waits_after_decision[3] = 5;
   s.last_switch = PolicySwitchReport{"fifo", "gthulhu", 4, 150, 800, 3.0};
   return s;
 }
@@ -90,6 +93,21 @@ TEST(PrometheusMetrics, WaitHistogramIsCumulative) {
   // 5 * 1 us + 7 * 12 us + 2 * 1.5 * 2^23 us
   EXPECT_NEAR(estimated_wait_sum_seconds(sample_stats().waits), (5.0 + 84.0 + 25165824.0) * 1e-6,
               1e-9);
+}
+
+TEST(PrometheusMetrics, TheTwoPartsOfADecidedWaitAreOneHistogramWithAPhaseLabel) {
+  const std::string text = prometheus_metrics(sample_stats(), {}, {});
+  EXPECT_TRUE(
+      has_line(text, "scxx_task_wait_phase_seconds_bucket{phase=\"to_decision\",le=\"2e-06\"} 4"))
+      << text;
+  EXPECT_TRUE(
+      has_line(text, "scxx_task_wait_phase_seconds_bucket{phase=\"to_decision\",le=\"4e-06\"} 5"));
+  EXPECT_TRUE(has_line(text, "scxx_task_wait_phase_seconds_count{phase=\"to_decision\"} 5"));
+  EXPECT_TRUE(has_line(
+      text, "scxx_task_wait_phase_seconds_bucket{phase=\"after_decision\",le=\"8e-06\"} 0"));
+  EXPECT_TRUE(has_line(
+      text, "scxx_task_wait_phase_seconds_bucket{phase=\"after_decision\",le=\"1.6e-05\"} 5"));
+  EXPECT_TRUE(has_line(text, "scxx_task_wait_phase_seconds_count{phase=\"after_decision\"} 5"));
 }
 
 TEST(PrometheusMetrics, PromtoolAcceptsIt) {
