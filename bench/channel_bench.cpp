@@ -8,6 +8,12 @@
 //          dispatch).
 //   queue: the same pipeline over two BPF queue maps, one bpf() call per
 //          task to pop it and one per decision to push it.
+//   wake-up: one message to an agent thread that sleeps on the ring (the
+//          ring wake-up, --agent-wakeup ring) or spins on it, until that
+//          thread has read it: the cost of one wake-up, not of a message.
+//          The default yield wake-up needs sched_ext (BPF runs the parked
+//          agent), so it is measured in the VM instead: agent_wake_us /
+//          agent_wakes in every benchmark run (docs/PERFORMANCE.md).
 //
 // Run as root: build/bench/channel_bench
 #include "core/bpf_scheduler.h"
@@ -18,7 +24,9 @@
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -115,8 +123,49 @@ void BM_QueueMapChannel(benchmark::State &state) {
   state.SetItemsProcessed(moved);
 }
 
+// state.range(0): 1 = the reader sleeps on the ring between messages as
+// the agent does with --agent-wakeup ring, 0 = it spins reading the ring.
+void BM_RingWakeup(benchmark::State &state) {
+  if (geteuid() != 0) {
+    state.SkipWithError("needs root to load BPF programs");
+    return;
+  }
+  scxx::SchedulerOptions opts;
+  opts.channel_only = true;
+  opts.agent_yield = false; // the ring wake-up: poll() on the ring's epoll fd
+  BpfScheduler sched(opts);
+  const bool sleeps = state.range(0) != 0;
+  std::atomic<int64_t> read{0};
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    std::vector<QueuedTask> tasks(8);
+    while (!stop.load(std::memory_order_relaxed)) {
+      const size_t n = sched.dequeue(tasks);
+      if (n != 0) {
+        read.fetch_add(static_cast<int64_t>(n), std::memory_order_release);
+      } else if (sleeps) {
+        sched.wait_for_work(100);
+      }
+    }
+  });
+  int64_t sent = 0;
+  for (auto _ : state) { // NOLINT(clang-analyzer-deadcode.DeadStores): benchmark idiom
+    if (sched.test_produce(1, 1, true) != 1) {
+      state.SkipWithError("produce failed");
+      break;
+    }
+    ++sent;
+    while (read.load(std::memory_order_acquire) < sent) {
+    }
+  }
+  stop.store(true);
+  reader.join();
+  state.SetItemsProcessed(sent);
+}
+
 BENCHMARK(BM_RingChannel)->ArgNames({"batch", "wakeup"})->ArgsProduct({{1, 8, 64, 512}, {1, 0}});
 BENCHMARK(BM_QueueMapChannel)->ArgName("batch")->Arg(1)->Arg(8)->Arg(64)->Arg(512);
+BENCHMARK(BM_RingWakeup)->ArgName("sleeps")->Arg(1)->Arg(0)->UseRealTime();
 
 } // namespace
 

@@ -11,10 +11,15 @@
 # 100 samples on either side is reported as inconclusive.
 #
 # Usage: scripts/calibrate.sh [--short] [--seconds S] [--policies a,b,c]
-#                             [--workloads w1,w2] [--out FILE]
+#                             [--workloads w1,w2] [--out FILE] [--keep DIR]
+#                             [--sim-args "ARGS"]
+#        scripts/calibrate.sh --replay DIR [--sim-args "ARGS"] [--out FILE]
 #   On the host it boots the VM (tools/vm/scxx-vm) and runs itself there;
 #   inside the VM it measures. --short: gthulhu and fifo on two workloads
-#   for 3 s each (the vm test sim_calibrate_short).
+#   for 3 s each (the vm test sim_calibrate_short). --keep DIR keeps the
+#   real runs' traces; --replay DIR then redoes only the simulated side
+#   against them, on the host in seconds, e.g. to try a cost model given
+#   by --sim-args (extra `scxx sim` options for the model's runs).
 set -euo pipefail
 
 # ---- tolerances, fixed before any run ----
@@ -31,6 +36,9 @@ POLICIES=gthulhu,fifo,vtime
 WORKLOADS=""
 OUT=""
 SHORT=0
+KEEP=""
+REPLAY=""
+SIM_ARGS=""
 while [ $# -gt 0 ]; do
     case $1 in
         --short) SHORT=1 ;;
@@ -38,7 +46,10 @@ while [ $# -gt 0 ]; do
         --policies) POLICIES=$2; shift ;;
         --workloads) WORKLOADS=$2; shift ;;
         --out) OUT=$2; shift ;;
-        -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+        --keep) KEEP=$2; shift ;;
+        --replay) REPLAY=$2; shift ;;
+        --sim-args) SIM_ARGS=$2; shift ;;
+        -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
         *) echo "calibrate.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -53,7 +64,11 @@ if [ -z "$WORKLOADS" ]; then
     WORKLOADS=$(cd "$WDIR" && ls -1 *.json | sed 's/\.json$//' | paste -sd,)
 fi
 
-if [ ! -d /sys/kernel/sched_ext ]; then
+if [ -n "$REPLAY" ]; then
+    # The simulated side only, against the traces of an earlier --keep run.
+    [ -f "$REPLAY/params" ] || { echo "calibrate.sh: $REPLAY holds no kept run (--keep)"; exit 2; }
+    . "$REPLAY/params" # SECONDS_EACH POLICIES WORKLOADS CPUS of that run
+elif [ ! -d /sys/kernel/sched_ext ]; then
     # On the host: run this script in the VM, the report in a shared directory.
     results=$(mktemp -d)
     out=${OUT:-$ROOT/calibration-report.txt}
@@ -62,29 +77,48 @@ if [ ! -d /sys/kernel/sched_ext ]; then
     # A run: scxx attach, rt-app (with its own calibration), perf script and
     # two simulations; about 30 s besides the workload itself on 2 vCPUs.
     timeout=$((180 + n_w * n_p * (SECONDS_EACH + 45)))
+    keep_args=()
+    [ -n "$KEEP" ] && keep_args=(--keep "$results/kept")
     "$ROOT/tools/vm/scxx-vm" --cpus "${SCXX_VM_TEST_CPUS:-2}" --timeout "$timeout" \
         --results "$results" -- "$0" --seconds "$SECONDS_EACH" --policies "$POLICIES" \
-        --workloads "$WORKLOADS" --out "$results/report.txt"
+        --workloads "$WORKLOADS" --out "$results/report.txt" --sim-args "$SIM_ARGS" "${keep_args[@]}"
     cp "$results/report.txt" "$out"
+    if [ -n "$KEEP" ]; then
+        mkdir -p "$KEEP" && cp -r "$results/kept/." "$KEEP/"
+        echo "calibrate.sh: the real runs are kept in $KEEP (replay: --replay $KEEP)"
+    fi
     cat "$out"
     exit 0
 fi
 
-for tool in rt-app perf python3; do
-    command -v "$tool" >/dev/null || { echo "calibrate.sh: '$tool' is missing (scripts/setup.sh)"; exit 77; }
-done
-TMP=$(mktemp -d)
-CPUS=$(nproc)
-echo "calibration: $CPUS CPUs, ${SECONDS_EACH}s per run, policies $POLICIES, workloads $WORKLOADS"
+if [ -n "$REPLAY" ]; then
+    TMP=$REPLAY
+    echo "calibration (replay of $REPLAY): $CPUS CPUs, ${SECONDS_EACH}s per run, policies $POLICIES," \
+        "workloads $WORKLOADS, model ${SIM_ARGS:-as built}"
+else
+    for tool in rt-app perf python3; do
+        command -v "$tool" >/dev/null || { echo "calibrate.sh: '$tool' is missing (scripts/setup.sh)"; exit 77; }
+    done
+    TMP=$(mktemp -d)
+    RAW=$TMP # perf's own file stays on the guest's disk, not in the shared --keep directory
+    [ -n "$KEEP" ] && { mkdir -p "$KEEP"; TMP=$KEEP; }
+    CPUS=$(nproc)
+    printf 'SECONDS_EACH=%s\nPOLICIES=%s\nWORKLOADS=%s\nCPUS=%s\n' \
+        "$SECONDS_EACH" "$POLICIES" "$WORKLOADS" "$CPUS" >"$TMP/params"
+    echo "calibration: $CPUS CPUs, ${SECONDS_EACH}s per run, policies $POLICIES, workloads $WORKLOADS," \
+        "model ${SIM_ARGS:-as built}"
+fi
+read -r -a sim_args <<<"$SIM_ARGS"
 
 IFS=, read -r -a policies <<<"$POLICIES"
 IFS=, read -r -a workloads <<<"$WORKLOADS"
 for w in "${workloads[@]}"; do
     src=$WDIR/$w.json
+    [ -n "$REPLAY" ] && src=$REPLAY/$w.json # as that run had it
     [ -f "$src" ] || { echo "calibrate.sh: no workload $src"; exit 2; }
     # The same file for rt-app and the simulator, with this run's length and
     # rt-app's logs out of the way.
-    python3 - "$src" "$TMP/$w.json" "$SECONDS_EACH" <<'PY'
+    [ -n "$REPLAY" ] || python3 - "$src" "$TMP/$w.json" "$SECONDS_EACH" <<'PY'
 import json, sys
 w = json.load(open(sys.argv[1]))
 w.setdefault("global", {}).update({"duration": int(sys.argv[3]), "logdir": "/tmp",
@@ -92,23 +126,26 @@ w.setdefault("global", {}).update({"duration": int(sys.argv[3]), "logdir": "/tmp
 json.dump(w, open(sys.argv[2], "w"))
 PY
     for p in "${policies[@]}"; do
-        # Real: rt-app under scxx with this policy, traced.
-        "$BIN" run --policy "$p" >"$TMP/scxx-$w-$p.log" 2>&1 &
-        pid=$!
-        for _ in $(seq 100); do
-            [ "$(cat /sys/kernel/sched_ext/state)" = enabled ] && break
-            sleep 0.1
-        done
-        [ "$(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)" = scxx ] ||
-            { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx did not attach"; exit 1; }
-        perf sched record -o "$TMP/real.data" -- rt-app "$TMP/$w.json" >"$TMP/rtapp.log" 2>&1 ||
-            { cat "$TMP/rtapp.log"; echo "calibrate.sh: rt-app failed under $p"; exit 1; }
-        kill -INT "$pid"
-        wait "$pid" || { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx failed under $w"; exit 1; }
-        perf script -i "$TMP/real.data" -F comm,tid,cpu,time,event,trace >"$TMP/real-$w-$p.txt" 2>/dev/null
+        if [ -z "$REPLAY" ]; then
+            # Real: rt-app under scxx with this policy, traced.
+            "$BIN" run --policy "$p" >"$TMP/scxx-$w-$p.log" 2>&1 &
+            pid=$!
+            for _ in $(seq 100); do
+                [ "$(cat /sys/kernel/sched_ext/state)" = enabled ] && break
+                sleep 0.1
+            done
+            [ "$(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)" = scxx ] ||
+                { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx did not attach"; exit 1; }
+            perf sched record -o "$RAW/real.data" -- rt-app "$TMP/$w.json" >"$TMP/rtapp.log" 2>&1 ||
+                { cat "$TMP/rtapp.log"; echo "calibrate.sh: rt-app failed under $p"; exit 1; }
+            kill -INT "$pid"
+            wait "$pid" || { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx failed under $w"; exit 1; }
+            perf script -i "$RAW/real.data" -F comm,tid,cpu,time,event,trace >"$TMP/real-$w-$p.txt" 2>/dev/null
+            rm -f "$RAW/real.data"
+        fi
         # Simulated: the same workload, machine and policy; and the control.
         "$BIN" sim -w "$TMP/$w.json" --policy "$p" --cpus "$CPUS" --seconds "$SECONDS_EACH" \
-            --json "$TMP/sim-$w-$p.json" >/dev/null
+            "${sim_args[@]}" --json "$TMP/sim-$w-$p.json" >/dev/null
         "$BIN" sim -w "$TMP/$w.json" --policy "$p" --cpus "$CPUS" --seconds "$SECONDS_EACH" \
             "${CONTROL_ARGS[@]}" --json "$TMP/control-$w-$p.json" >/dev/null
         echo "  $w under $p: done"

@@ -18,24 +18,32 @@ struct MachineShape {
   int cpus_per_llc = 0; // 0: one last-level cache for all CPUs
 };
 
-// The costs the simulator charges. Estimates until scripts/calibrate.sh
-// measures them in the VM (see docs/SIMULATOR.md).
+// The costs the simulator charges. The defaults were measured in the VM the
+// tests and benchmarks use (2 vCPUs, multi-threaded TCG; docs/SIMULATOR.md,
+// "Cost model", says how): an emulated machine is slow, so they are tens of
+// microseconds where hardware takes a few.
 struct CostModel {
-  // A sleeping agent's wake-up: ring notification (an irq_work, about 6 us
-  // on the host, bench/channel_bench) plus a thread wake-up. Estimate.
-  uint64_t agent_wakeup_ns = 20 * kNsecPerUsec;
-  // Fixed cost of one agent loop iteration (clock read, ring reads). Estimate.
-  uint64_t agent_step_ns = 2 * kNsecPerUsec;
-  // Per queued message handed to the policy and per decision sent. Estimate.
-  uint64_t agent_per_task_ns = 500;
-  // A context switch: the CPU is busy, nobody progresses. Estimate.
-  uint64_t context_switch_ns = 2 * kNsecPerUsec;
+  // A sleeping agent's ring wake-up: agent_wake_us / agent_wakes of
+  // `scxx run --agent-wakeup ring` with one task runnable at a time (84-98 us).
+  uint64_t agent_wakeup_ns = 90 * kNsecPerUsec;
+  // Fixed cost of one agent loop iteration, and the cost per queued message
+  // handed to the policy and per decision sent: the agent's CPU time per run
+  // against tasks per run over the benchmark's workloads (gthulhu, every task
+  // through the policy), 46 us per run at 2.0 tasks, 74 us at 3.4.
+  uint64_t agent_step_ns = 5 * kNsecPerUsec;
+  uint64_t agent_per_task_ns = 20 * kNsecPerUsec;
+  // A context switch: the CPU is busy, nobody progresses. Half of one round
+  // trip of `perf bench sched pipe` with both tasks on one CPU under EEVDF
+  // (about 10,000 round trips/s: two switches each, with their pipe calls).
+  uint64_t context_switch_ns = 50 * kNsecPerUsec;
   // The scheduler tick: CONFIG_HZ=250 in Debian's kernels (fact).
   uint64_t tick_ns = 4 * kNsecPerMsec;
   // Background noise: interrupts and kernel threads steal noise_ns from a
-  // CPU on average every noise_interval_ns (exponential gaps). Estimate.
-  uint64_t noise_interval_ns = 10 * kNsecPerMsec;
-  uint64_t noise_ns = 20 * kNsecPerUsec;
+  // CPU on average every noise_interval_ns (exponential gaps). A spinning
+  // task alone on an idle guest's CPU saw 2,294 gaps over 20 us in 3 s
+  // (one per 1.3 ms), 71 us long on average.
+  uint64_t noise_interval_ns = 1300 * kNsecPerUsec;
+  uint64_t noise_ns = 70 * kNsecPerUsec;
   // The agent runs on one of the simulated CPUs (as on a real machine);
   // false gives it a CPU of its own outside the model.
   bool agent_on_cpu = true;

@@ -94,7 +94,7 @@ TEST(AgentWakeup, TheTickEndsASyncWakersSliceWhenTheAgentWaits) {
   EXPECT_GT(cls(yield, "sleeper").wake.p50, 1'000'000U);
   EXPECT_LT(cls(yield, "sleeper").wake.p50, 4'500'000U);
   EXPECT_EQ(counter(ring, "agent tick preemptions"), 0U);
-  EXPECT_LT(cls(ring, "sleeper").wake.p50, 100'000U);
+  EXPECT_LT(cls(ring, "sleeper").wake.p50, 500'000U); // its wake-up and one step
   EXPECT_EQ(yield.violation_count, 0U);
 }
 

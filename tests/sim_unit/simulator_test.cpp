@@ -113,12 +113,14 @@ TEST(Simulator, SameSeedSameResult) {
 TEST(Simulator, GthulhuServesInteractiveTasksBeforeFifo) {
   // Two CPUs, four hogs, six tasks that run 0.3 ms and sleep 4 ms. fifo
   // queues a woken task behind the hogs' 20 ms slices; gthulhu's deadline
-  // puts it first. The model shows it at the median and at p99.
+  // puts it first. The model shows it at the median and at p99. (gthulhu's
+  // median is then the agent's round trip, about 0.5 ms with the costs
+  // measured in the VM; fifo's several milliseconds.)
   const Workload w = parse_workload_yaml(kInteractiveAndHogs, "w");
   const SimSettings s = settings(2, 1, 3);
   const ClassSummary fifo = cls(simulate(w, "fifo", s), "interactive");
   const ClassSummary gthulhu = cls(simulate(w, "gthulhu", s), "interactive");
-  EXPECT_LT(gthulhu.wake.p50 * 10, fifo.wake.p50);
+  EXPECT_LT(gthulhu.wake.p50 * 5, fifo.wake.p50);
   EXPECT_LT(gthulhu.wake.p99, fifo.wake.p99);
   EXPECT_GT(gthulhu.cpu_ns, fifo.cpu_ns) << "served sooner, they also get more done";
 }
