@@ -80,13 +80,16 @@ void histogram(std::string &out, const std::string &name, const std::string &lab
   for (size_t i = 0; i + 1 < waits.size(); ++i) {
     cumulative += waits[i];
     const double le = static_cast<double>(uint64_t{2} << i) * kSecondsPerUs;
-    out += name + "_bucket" + before_le + "le=\"" + number(le) + "\"} " +
-           std::to_string(cumulative) + "\n";
+    out.append(name).append("_bucket").append(before_le).append("le=\"").append(number(le));
+    out.append("\"} ").append(std::to_string(cumulative)).append("\n");
   }
   cumulative += waits.back();
-  out += name + "_bucket" + before_le + "le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
-  out += name + "_sum" + only + " " + number(estimated_wait_sum_seconds(waits)) + "\n";
-  out += name + "_count" + only + " " + std::to_string(cumulative) + "\n";
+  out.append(name).append("_bucket").append(before_le).append("le=\"+Inf\"} ");
+  out.append(std::to_string(cumulative)).append("\n");
+  out.append(name).append("_sum").append(only).append(" ");
+  out.append(number(estimated_wait_sum_seconds(waits))).append("\n");
+  out.append(name).append("_count").append(only).append(" ").append(std::to_string(cumulative));
+  out.append("\n");
 }
 
 } // namespace
