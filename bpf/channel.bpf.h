@@ -76,6 +76,9 @@ struct drain_ctx {
 	/* This CPU takes a task from the shared DSQ right after the drain (the
 	 * agent just gave it up): the first "any CPU" decision needs no kick. */
 	bool takes_one;
+	/* When the drain carried out its first decision, the time of all of
+	 * them: one clock read per drain, not per decision. 0 until then. */
+	u64 now;
 };
 
 /* Carries out one decision of the agent (inside ops.dispatch). */
@@ -137,7 +140,9 @@ static void dispatch_task(const struct scxx_dispatched_task *m, struct drain_ctx
 		goto out;
 	}
 	stat_inc(nr_user_dispatches);
-	tctx->decided_at = bpf_ktime_get_ns();
+	if (!dc->now)
+		dc->now = bpf_ktime_get_ns();
+	tctx->decided_at = dc->now;
 	bpf_map_delete_elem(&custody, &m->pid);
 	WRITE_ONCE(last_user_key, m->vtime);
 	note_insert(tctx, dsq, m->vtime); /* not before: a stale decision must not overwrite */
