@@ -672,22 +672,36 @@ bool Machine::enter(SimTask &t, Step &out) {
     return true;
   }
   case OpKind::kTimer: {
-    auto [it, first] = t.timers.try_emplace(op.ref, now_, 0);
-    auto &[next, activation] = it->second;
+    // rt-app's timer: the first use starts it at the task's start (rt-app's
+    // t_first: the common start plus the task's delay); each use moves it one
+    // period on and sleeps until then. Tasks sharing it take turns. When the
+    // target already passed there is no sleep; a relative timer then starts
+    // again from now, an absolute one stays behind.
+    const bool own = workload_.resources[static_cast<size_t>(op.ref)].per_task;
+    TimerState &timer = own ? t.own_timers[op.ref] : timers_[op.ref];
+    if (!timer.started) {
+      timer.started = true;
+      timer.next = t.tmpl->start_delay_ns;
+    }
+    auto [it, first] = t.activation_start.try_emplace(op.ref, 0);
     if (!first) {
       // The activation that just ended must have finished by its deadline.
       ++t.activations;
       const uint64_t deadline = op.deadline_ns != 0 ? op.deadline_ns : op.ns;
-      if (now_ > activation + deadline) {
+      if (now_ > it->second + deadline) {
         ++t.deadline_misses;
       }
     }
-    next = op.relative ? now_ + op.ns : next + op.ns;
-    activation = next;
-    if (next <= now_) {
+    timer.next += op.ns;
+    if (timer.next <= now_) {
+      if (op.relative) {
+        timer.next = now_;
+      }
+      it->second = timer.next;
       return false; // late: the next activation starts at once
     }
-    block_until(t, next);
+    it->second = timer.next;
+    block_until(t, timer.next);
     out = Step::kBlock;
     return true;
   }

@@ -27,6 +27,12 @@ namespace scxx::sim {
 
 enum class TaskState { kBlocked, kRunnable, kRunning, kDead };
 
+// A timer resource: where its next period ends, once a task first used it.
+struct TimerState {
+  bool started = false;
+  uint64_t next = 0;
+};
+
 struct SimTask {
   int id = 0; // index in Machine::tasks()
   int32_t pid = 0;
@@ -49,7 +55,8 @@ struct SimTask {
   int64_t phase_left = 1, loops_left = -1;
   bool op_entered = false, op_done = false;
   uint64_t op_left = 0, wall_end = 0;
-  std::map<int, std::pair<uint64_t, uint64_t>> timers; // ref -> (next target, activation start)
+  std::map<int, TimerState> own_timers;     // per-task timers by ref
+  std::map<int, uint64_t> activation_start; // timer ref -> start of the activation going on
   // Totals.
   uint64_t cpu_ns = 0, switches = 0, migrations = 0, activations = 0, deadline_misses = 0;
   uint64_t born_ns = 0;
@@ -204,6 +211,7 @@ private:
     std::vector<int> waiters;
   };
   std::map<int, Condition> conditions_;
+  std::map<int, TimerState> timers_; // shared timers by ref
   struct Barrier {
     int participants = 0;
     std::vector<int> waiting;

@@ -68,9 +68,14 @@ public:
         fail(path, "a timer is {\"ref\": NAME, \"period\": USEC[, \"mode\": "
                    "\"absolute\"|\"relative\"]}");
       }
+      const std::string ref = text(v["ref"], path + ".ref");
       op = Op{.kind = OpKind::kTimer,
               .ns = usec(v["period"], path + ".period"),
-              .ref = w_.resource(text(v["ref"], path + ".ref"), ResourceKind::kTimer, path)};
+              .ref = w_.resource(ref, ResourceKind::kTimer, path),
+              .relative = true}; // rt-app's default mode
+      // rt-app shares a timer among the tasks naming it, unless its name
+      // starts with "unique"; such a timer is each thread's own.
+      w_.resources[static_cast<size_t>(op.ref)].per_task = ref.starts_with("unique");
       if (v.contains("mode")) {
         const std::string mode = text(v["mode"], path + ".mode");
         if (mode != "absolute" && mode != "relative") {

@@ -34,7 +34,7 @@ struct Op {
   OpKind kind = OpKind::kRun;
   uint64_t ns = 0;
   int ref = -1;             // resource (timer, condition, barrier) or template
-  bool relative = false;    // timer: next period counts from now, not from the last
+  bool relative = false;    // timer: a late activation moves the period start to now
   uint64_t deadline_ns = 0; // timer: an activation must finish this soon (0: the period)
   uint32_t jitter_pct = 0;  // sleep: uniform +-pct
   uint32_t count = 1;       // fork: children
@@ -77,6 +77,9 @@ enum class ResourceKind { kTimer, kCondition, kBarrier };
 struct Resource {
   std::string name;
   ResourceKind kind = ResourceKind::kTimer;
+  // A timer each task keeps for itself. rt-app shares a timer among every
+  // task (and instance) naming it, unless its name starts with "unique".
+  bool per_task = false;
 };
 
 struct Workload {

@@ -142,6 +142,7 @@ public:
         fail(g["period_us"], name + ": period_us must be above 0");
       }
       const int timer = w_.resource(name + ".period", ResourceKind::kTimer, name);
+      w_.resources[static_cast<size_t>(timer)].per_task = true; // each task its own period
       base.phases = {Phase{{Op{.kind = OpKind::kTimer,
                                .ns = period,
                                .ref = timer,
