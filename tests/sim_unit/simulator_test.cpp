@@ -2,6 +2,7 @@
 #include "policy/policy_util.h"
 #include "sim/machine.h"
 #include "sim/report.h"
+#include "sim/rtapp_reader.h"
 #include "sim/sim_topology.h"
 #include "sim/simulator.h"
 #include "sim/yaml_workload_reader.h"
@@ -123,6 +124,23 @@ TEST(Simulator, GthulhuServesInteractiveTasksBeforeFifo) {
   EXPECT_LT(gthulhu.wake.p50 * 5, fifo.wake.p50);
   EXPECT_LT(gthulhu.wake.p99, fifo.wake.p99);
   EXPECT_GT(gthulhu.cpu_ns, fifo.cpu_ns) << "served sooner, they also get more done";
+}
+
+// rt-app shares a timer among every task naming it: three instances of
+// one task take turns, each woken every third period. A timer whose name
+// starts with "unique" is each instance's own.
+TEST(Simulator, RtAppTimersAreSharedUnlessUnique) {
+  const Workload w = parse_rtapp_json(R"({"tasks": {
+      "shared": {"instance": 3, "run": 1000, "timer": {"ref": "tick", "period": 10000}},
+      "own": {"instance": 3, "run": 1000, "timer": {"ref": "unique_tick", "period": 10000}}}})",
+                                      "timers.json");
+  const RunResult r = simulate(w, "eevdf-model", settings(8, 1, 1));
+  // One activation per period in all: 99 checked in 1 s (the first starts
+  // the timer) against 3 x 99 for three timers of their own.
+  EXPECT_NEAR(static_cast<double>(cls(r, "shared").activations), 99, 2);
+  EXPECT_NEAR(static_cast<double>(cls(r, "own").activations), 3 * 99, 4);
+  EXPECT_EQ(cls(r, "shared").deadline_misses, 0U);
+  EXPECT_EQ(cls(r, "own").deadline_misses, 0U);
 }
 
 // ---- broken policies: the invariants must catch them ----

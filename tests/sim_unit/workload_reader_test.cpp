@@ -14,7 +14,8 @@ TEST(RtAppReader, ReadsTasksPhasesAndEvents) {
     "global": {"duration": 2.5},
     "tasks": {
       "rt": {"policy": "SCHED_FIFO", "priority": 40, "cpus": [1, 3],
-             "run": 100, "timer": {"ref": "t", "period": 1000, "mode": "relative"}},
+             "run": 100, "timer": {"ref": "t", "period": 1000, "mode": "absolute"},
+             "timer1": {"ref": "unique_u", "period": 2000}},
       "worker": {"instance": 3, "loop": 5, "priority": -5,
         "phases": {
           "p1": {"loop": 4, "run0": 10, "runtime": 20, "sleep1": 30, "resume": "go"},
@@ -30,10 +31,13 @@ TEST(RtAppReader, ReadsTasksPhasesAndEvents) {
   EXPECT_EQ(rt.cpus, (std::vector<int>{1, 3}));
   EXPECT_EQ(rt.loop, -1);
   ASSERT_EQ(rt.phases.size(), 1U);
-  ASSERT_EQ(rt.phases[0].ops.size(), 2U);
+  ASSERT_EQ(rt.phases[0].ops.size(), 3U);
   EXPECT_EQ(rt.phases[0].ops[1].kind, OpKind::kTimer);
   EXPECT_EQ(rt.phases[0].ops[1].ns, 1000000U);
-  EXPECT_TRUE(rt.phases[0].ops[1].relative);
+  EXPECT_FALSE(rt.phases[0].ops[1].relative);
+  EXPECT_TRUE(rt.phases[0].ops[2].relative) << "rt-app's default mode";
+  EXPECT_FALSE(w.resources[static_cast<size_t>(rt.phases[0].ops[1].ref)].per_task);
+  EXPECT_TRUE(w.resources[static_cast<size_t>(rt.phases[0].ops[2].ref)].per_task);
 
   const TaskTemplate &wk = w.templates[1];
   EXPECT_EQ(wk.instances, 3);
