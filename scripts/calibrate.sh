@@ -2,37 +2,47 @@
 # Calibration of the simulator against the real scheduler: each rt-app
 # workload of examples/workloads/calibration/ runs under each policy for
 # real in the scxx VM (`scxx run --policy P`, `perf sched record` around
-# rt-app) and in `scxx sim` on a machine of the VM's shape, and the report
-# compares p99 wake-up latency and p99 run-queue delay per task class:
-# the ratio sim/real, and per workload Kendall's tau between the policies'
-# (and classes') order in the simulator and for real. A deliberately wrong
-# model (no context-switch cost, no tick, no noise, a free agent) runs as
-# a negative control and must be told apart. A percentile with fewer than
-# 100 samples on either side is reported as inconclusive.
+# rt-app; `eevdf` is the kernel's own scheduler, no scxx) and in `scxx sim`
+# on a machine of the VM's shape (`eevdf` as `eevdf-model`). The report
+# compares p99 wake-up latency and p99 run-queue delay per task class: the
+# ratio sim/real; per workload Kendall's tau between the order of the
+# (policy, class) p99s in the simulator and for real; and every pair whose
+# real p99s differ 1.5x or more, which the simulator must order the same
+# way. Each real run is repeated (--repeats): a pair whose repeats overlap
+# is a tie, not an order, so the report also gives tau over the pairs the
+# real machine itself orders the same way every time. A deliberately wrong
+# model (no context-switch cost, no tick, no noise, no idle exit, a free
+# agent) runs as a negative control and must be told apart. A percentile
+# with fewer than 100 samples on either side is reported as inconclusive.
 #
-# Usage: scripts/calibrate.sh [--short] [--seconds S] [--policies a,b,c]
-#                             [--workloads w1,w2] [--out FILE] [--keep DIR]
-#                             [--sim-args "ARGS"]
+# Usage: scripts/calibrate.sh [--short] [--seconds S] [--repeats N]
+#                             [--policies a,b,c] [--workloads w1,w2]
+#                             [--out FILE] [--keep DIR] [--sim-args "ARGS"]
 #        scripts/calibrate.sh --replay DIR [--sim-args "ARGS"] [--out FILE]
 #   On the host it boots the VM (tools/vm/scxx-vm) and runs itself there;
-#   inside the VM it measures. --short: gthulhu and fifo on two workloads
-#   for 3 s each (the vm test sim_calibrate_short). --keep DIR keeps the
-#   real runs' traces; --replay DIR then redoes only the simulated side
-#   against them, on the host in seconds, e.g. to try a cost model given
-#   by --sim-args (extra `scxx sim` options for the model's runs).
+#   inside the VM it measures. Defaults: gthulhu,fifo,vtime,eevdf, every
+#   workload, 6 s per run, 2 repeats (about 45 minutes). --short: gthulhu
+#   and fifo on two workloads for 3 s each, once (the vm test
+#   sim_calibrate_short). --keep DIR keeps the real runs' traces; --replay
+#   DIR then redoes only the simulated side against them, on the host in
+#   seconds, e.g. to try a cost model given by --sim-args (extra `scxx sim`
+#   options for the model's runs).
 set -euo pipefail
 
 # ---- tolerances, fixed before any run ----
 RATIO_TOL=3.0    # sim/real p99 within [1/3, 3]
 TAU_MIN=0.5      # Kendall tau of the sim's order against the real one
 MIN_SAMPLES=100  # fewer samples: inconclusive
-CONTROL_ARGS=(--context-switch-us 0 --tick-us 1000000000 --noise-us 0 --agent-step-us 0
+ORDER_FACTOR=1.5 # real p99s this far apart: the simulator must order them alike
+CONTROL_ARGS=(--context-switch-us 0 --tick-us 1000000000 --noise-us 0 --timer-wakeup-us 0
+              --idle-wakeup-us 0 --agent-step-us 0
               --agent-per-task-us 0 --agent-wakeup-us 0)
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${SCXX_BIN:-$ROOT/build/src/daemon/scxx}
-SECONDS_EACH=10
-POLICIES=gthulhu,fifo,vtime
+SECONDS_EACH=6
+REPEATS=2
+POLICIES=gthulhu,fifo,vtime,eevdf
 WORKLOADS=""
 OUT=""
 SHORT=0
@@ -43,13 +53,14 @@ while [ $# -gt 0 ]; do
     case $1 in
         --short) SHORT=1 ;;
         --seconds) SECONDS_EACH=$2; shift ;;
+        --repeats) REPEATS=$2; shift ;;
         --policies) POLICIES=$2; shift ;;
         --workloads) WORKLOADS=$2; shift ;;
         --out) OUT=$2; shift ;;
         --keep) KEEP=$2; shift ;;
         --replay) REPLAY=$2; shift ;;
         --sim-args) SIM_ARGS=$2; shift ;;
-        -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
         *) echo "calibrate.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -58,7 +69,11 @@ if [ "$SHORT" = 1 ]; then
     POLICIES=gthulhu,fifo
     WORKLOADS=${WORKLOADS:-interactive-vs-hogs,pipe-pairs}
     SECONDS_EACH=3
+    REPEATS=1
 fi
+for n in "$SECONDS_EACH" "$REPEATS"; do
+    case $n in '' | *[!0-9]* | 0) echo "calibrate.sh: --seconds and --repeats take a whole number above 0" >&2; exit 2 ;; esac
+done
 WDIR=$ROOT/examples/workloads/calibration
 if [ -z "$WORKLOADS" ]; then
     WORKLOADS=$(cd "$WDIR" && ls -1 *.json | sed 's/\.json$//' | paste -sd,)
@@ -67,7 +82,8 @@ fi
 if [ -n "$REPLAY" ]; then
     # The simulated side only, against the traces of an earlier --keep run.
     [ -f "$REPLAY/params" ] || { echo "calibrate.sh: $REPLAY holds no kept run (--keep)"; exit 2; }
-    . "$REPLAY/params" # SECONDS_EACH POLICIES WORKLOADS CPUS of that run
+    REPEATS=1
+    . "$REPLAY/params" # SECONDS_EACH POLICIES WORKLOADS CPUS (REPEATS) of that run
 elif [ ! -d /sys/kernel/sched_ext ]; then
     # On the host: run this script in the VM, the report in a shared directory.
     results=$(mktemp -d)
@@ -76,11 +92,11 @@ elif [ ! -d /sys/kernel/sched_ext ]; then
     n_p=$(echo "$POLICIES" | tr ',' '\n' | grep -c .)
     # A run: scxx attach, rt-app (with its own calibration), perf script and
     # two simulations; about 30 s besides the workload itself on 2 vCPUs.
-    timeout=$((180 + n_w * n_p * (SECONDS_EACH + 45)))
+    timeout=$((180 + n_w * n_p * (REPEATS * (SECONDS_EACH + 30) + 15)))
     keep_args=()
     [ -n "$KEEP" ] && keep_args=(--keep "$results/kept")
     "$ROOT/tools/vm/scxx-vm" --cpus "${SCXX_VM_TEST_CPUS:-2}" --timeout "$timeout" \
-        --results "$results" -- "$0" --seconds "$SECONDS_EACH" --policies "$POLICIES" \
+        --results "$results" -- "$0" --seconds "$SECONDS_EACH" --repeats "$REPEATS" --policies "$POLICIES" \
         --workloads "$WORKLOADS" --out "$results/report.txt" --sim-args "$SIM_ARGS" "${keep_args[@]}"
     cp "$results/report.txt" "$out"
     if [ -n "$KEEP" ]; then
@@ -103,9 +119,9 @@ else
     RAW=$TMP # perf's own file stays on the guest's disk, not in the shared --keep directory
     [ -n "$KEEP" ] && { mkdir -p "$KEEP"; TMP=$KEEP; }
     CPUS=$(nproc)
-    printf 'SECONDS_EACH=%s\nPOLICIES=%s\nWORKLOADS=%s\nCPUS=%s\n' \
-        "$SECONDS_EACH" "$POLICIES" "$WORKLOADS" "$CPUS" >"$TMP/params"
-    echo "calibration: $CPUS CPUs, ${SECONDS_EACH}s per run, policies $POLICIES, workloads $WORKLOADS," \
+    printf 'SECONDS_EACH=%s\nREPEATS=%s\nPOLICIES=%s\nWORKLOADS=%s\nCPUS=%s\n' \
+        "$SECONDS_EACH" "$REPEATS" "$POLICIES" "$WORKLOADS" "$CPUS" >"$TMP/params"
+    echo "calibration: $CPUS CPUs, ${SECONDS_EACH}s per run, $REPEATS repeats, policies $POLICIES, workloads $WORKLOADS," \
         "model ${SIM_ARGS:-as built}"
 fi
 read -r -a sim_args <<<"$SIM_ARGS"
@@ -126,37 +142,49 @@ w.setdefault("global", {}).update({"duration": int(sys.argv[3]), "logdir": "/tmp
 json.dump(w, open(sys.argv[2], "w"))
 PY
     for p in "${policies[@]}"; do
-        if [ -z "$REPLAY" ]; then
-            # Real: rt-app under scxx with this policy, traced.
-            "$BIN" run --policy "$p" >"$TMP/scxx-$w-$p.log" 2>&1 &
-            pid=$!
-            for _ in $(seq 100); do
-                [ "$(cat /sys/kernel/sched_ext/state)" = enabled ] && break
-                sleep 0.1
-            done
-            [ "$(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)" = scxx ] ||
-                { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx did not attach"; exit 1; }
+        sim_policy=$p
+        [ "$p" = eevdf ] && sim_policy=eevdf-model
+        for ((r = 1; r <= REPEATS; r++)); do
+            [ -z "$REPLAY" ] || break
+            real=$TMP/real-$w-$p.txt
+            [ "$r" = 1 ] || real=$TMP/real-$w-$p.r$r.txt
+            pid=""
+            if [ "$p" != eevdf ]; then
+                # Real: rt-app under scxx with this policy, traced.
+                "$BIN" run --policy "$p" >"$TMP/scxx-$w-$p.log" 2>&1 &
+                pid=$!
+                for _ in $(seq 100); do
+                    [ "$(cat /sys/kernel/sched_ext/state)" = enabled ] && break
+                    sleep 0.1
+                done
+                [ "$(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)" = scxx ] ||
+                    { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx did not attach"; exit 1; }
+            fi
             perf sched record -o "$RAW/real.data" -- rt-app "$TMP/$w.json" >"$TMP/rtapp.log" 2>&1 ||
                 { cat "$TMP/rtapp.log"; echo "calibrate.sh: rt-app failed under $p"; exit 1; }
-            kill -INT "$pid"
-            wait "$pid" || { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx failed under $w"; exit 1; }
-            perf script -i "$RAW/real.data" -F comm,tid,cpu,time,event,trace >"$TMP/real-$w-$p.txt" 2>/dev/null
+            if [ -n "$pid" ]; then
+                kill -INT "$pid"
+                wait "$pid" || { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx failed under $w"; exit 1; }
+            fi
+            perf script -i "$RAW/real.data" -F comm,tid,cpu,time,event,trace >"$real" 2>/dev/null
             rm -f "$RAW/real.data"
-        fi
+        done
         # Simulated: the same workload, machine and policy; and the control.
-        "$BIN" sim -w "$TMP/$w.json" --policy "$p" --cpus "$CPUS" --seconds "$SECONDS_EACH" \
+        "$BIN" sim -w "$TMP/$w.json" --policy "$sim_policy" --cpus "$CPUS" --seconds "$SECONDS_EACH" \
             "${sim_args[@]}" --json "$TMP/sim-$w-$p.json" >/dev/null
-        "$BIN" sim -w "$TMP/$w.json" --policy "$p" --cpus "$CPUS" --seconds "$SECONDS_EACH" \
+        "$BIN" sim -w "$TMP/$w.json" --policy "$sim_policy" --cpus "$CPUS" --seconds "$SECONDS_EACH" \
             "${CONTROL_ARGS[@]}" --json "$TMP/control-$w-$p.json" >/dev/null
         echo "  $w under $p: done"
     done
 done
 
 report=${OUT:-/dev/stdout}
-python3 - "$TMP" "$POLICIES" "$WORKLOADS" "$RATIO_TOL" "$TAU_MIN" "$MIN_SAMPLES" >"$TMP/report.txt" <<'PY'
+python3 - "$TMP" "$POLICIES" "$WORKLOADS" "$RATIO_TOL" "$TAU_MIN" "$MIN_SAMPLES" "$ORDER_FACTOR" \
+    "$REPEATS" >"$TMP/report.txt" <<'PY'
 import json, math, re, sys
 tmp, policies, workloads = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
 ratio_tol, tau_min, min_samples = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+order_factor, repeats = float(sys.argv[7]), int(sys.argv[8])
 head = re.compile(r"^\s*(.*?)\s+(-?\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+(\S+):\s*(.*)$")
 
 def nearest_rank(xs, pct):
@@ -204,35 +232,66 @@ def sim_p99(path):
                         "delay": (c["run_queue_delay_ns"]["p99"], c["run_queue_delay_ns"]["count"])}
             for c in run["classes"]}
 
-def kendall_tau(a, b):
-    """Tau-a: concordant minus discordant pairs over all pairs."""
-    sign = lambda x: (x > 0) - (x < 0)
-    n = len(a)
-    s = sum(sign(a[i] - a[j]) * sign(b[i] - b[j]) for i in range(n) for j in range(i + 1, n))
+FLOOR = 1000  # 1 us: a p99 of 0 compares as 1 us
+sign = lambda x: (x > 0) - (x < 0)
+
+def geo_mean(xs):
+    return math.exp(sum(math.log(max(x, FLOOR)) for x in xs) / len(xs))
+
+def kendall_tau(sim, real):
+    """Tau-a: concordant minus discordant pairs over all pairs (a tie on
+    either side counts as neither)."""
+    n = len(sim)
+    s = sum(sign(sim[i] - sim[j]) * sign(real[i] - real[j]) for i in range(n) for j in range(i + 1, n))
     return 2 * s / (n * (n - 1)) if n > 1 else float("nan")
 
-rows, score = [], {"model": [0, 0], "control": [0, 0]}
-taus = {"model": [], "control": []}
+def resolved(lo_hi_a, lo_hi_b):
+    """The real repeats order the pair the same way every time."""
+    return lo_hi_a[1] < lo_hi_b[0] or lo_hi_b[1] < lo_hi_a[0]
+
+def tau_resolved(sim, real, ranges):
+    """Tau over the pairs the real repeats order alike: (concordant -
+    discordant) / such pairs; a tie in the simulator is not concordant."""
+    n, s, m = len(sim), 0, 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            if resolved(ranges[i], ranges[j]):
+                m += 1
+                s += sign(sim[i] - sim[j]) * sign(real[i] - real[j])
+    return s / m if m else float("nan")
+
+kinds = ("model", "control")
+score = {k: [0, 0] for k in kinds}
+taus = {k: [] for k in kinds}
+taus_res = {k: [] for k in kinds}
+pairs = {k: [0, 0, 0, 0] for k in kinds}  # right, all 1.5x pairs, right among resolved, resolved
+wrong = []
 print(f"tolerances (fixed before the run): sim/real p99 within [1/{ratio_tol:g}, {ratio_tol:g}], "
-      f"Kendall tau >= {tau_min:g}, at least {min_samples} samples per side")
-print(f"{'workload':20} {'policy':8} {'class':12} {'metric':6} {'real us':>9} {'n':>6} "
+      f"Kendall tau >= {tau_min:g}, at least {min_samples} samples per side; pairs whose real p99s "
+      f"differ {order_factor:g}x or more must be ordered alike; {repeats} real run(s) per item "
+      f"(real us: their geometric mean; range: lowest-highest)")
+print(f"{'workload':20} {'policy':8} {'class':12} {'metric':6} {'real us':>9} {'range':>17} {'n':>6} "
       f"{'sim us':>9} {'n':>6} {'ratio':>6} {'ctrl us':>9} {'ratio':>6}  verdict")
 for w in workloads:
     classes = list(json.load(open(f"{tmp}/{w}.json"))["tasks"].keys())
-    items = {"model": {"wake": [], "delay": []}, "control": {"wake": [], "delay": []}}
+    items = {k: {"wake": [], "delay": []} for k in kinds}
     real_items = {"wake": [], "delay": []}
+    real_ranges = {"wake": [], "delay": []}
+    labels = {"wake": [], "delay": []}
     for p in policies:
-        real = real_samples(f"{tmp}/real-{w}-{p}.txt", classes)
+        traces = [f"{tmp}/real-{w}-{p}.txt"] + [f"{tmp}/real-{w}-{p}.r{r}.txt"
+                                                 for r in range(2, repeats + 1)]
+        reals = [real_samples(t, classes) for t in traces]
         sim, ctl = sim_p99(f"{tmp}/sim-{w}-{p}.json"), sim_p99(f"{tmp}/control-{w}-{p}.json")
         for c in classes:
             for metric in ("wake", "delay"):
-                rs = real[c][metric]
-                r99, rn = nearest_rank(rs, 99), len(rs)
+                r99s = [nearest_rank(r[c][metric], 99) for r in reals]
+                rn = min(len(r[c][metric]) for r in reals)
+                r99 = geo_mean(r99s)
                 s99, sn = sim.get(c, {}).get(metric, (0, 0))
                 c99, cn = ctl.get(c, {}).get(metric, (0, 0))
-                floor = 1000  # 1 us: a p99 of 0 compares as 1 us
-                ratio = max(s99, floor) / max(r99, floor)
-                cratio = max(c99, floor) / max(r99, floor)
+                ratio = max(s99, FLOOR) / r99
+                cratio = max(c99, FLOOR) / r99
                 conclusive = rn >= min_samples and sn >= min_samples
                 verdict = "inconclusive (<%d samples)" % min_samples
                 if conclusive:
@@ -243,30 +302,61 @@ for w in workloads:
                     verdict = ("within" if ok else "OUTSIDE") + " tolerance; control " + \
                               ("within" if cok else "outside")
                     real_items[metric].append(r99)
-                    items["model"][metric].append(s99)
-                    items["control"][metric].append(c99)
-                print(f"{w:20} {p:8} {c:12} {metric:6} {r99/1e3:9.1f} {rn:6} {s99/1e3:9.1f} {sn:6} "
-                      f"{ratio:6.2f} {c99/1e3:9.1f} {cratio:6.2f}  {verdict}")
+                    real_ranges[metric].append((max(min(r99s), FLOOR), max(max(r99s), FLOOR)))
+                    labels[metric].append(f"{p}/{c}")
+                    items["model"][metric].append(max(s99, FLOOR))
+                    items["control"][metric].append(max(c99, FLOOR))
+                rng = f"{min(r99s)/1e3:.0f}-{max(r99s)/1e3:.0f}" if len(r99s) > 1 else "-"
+                print(f"{w:20} {p:8} {c:12} {metric:6} {r99/1e3:9.1f} {rng:>17} {rn:6} "
+                      f"{s99/1e3:9.1f} {sn:6} {ratio:6.2f} {c99/1e3:9.1f} {cratio:6.2f}  {verdict}")
     for metric in ("wake", "delay"):
-        for kind in ("model", "control"):
-            t = kendall_tau(items[kind][metric], real_items[metric])
+        real, ranges, lab = real_items[metric], real_ranges[metric], labels[metric]
+        for kind in kinds:
+            sim = items[kind][metric]
+            t = kendall_tau(sim, real)
+            tr = tau_resolved(sim, real, ranges)
             if not math.isnan(t):
                 taus[kind].append(t)
-            print(f"  {w}: Kendall tau {kind:7} p99 {metric:5}: "
-                  + ("inconclusive (fewer than 2 conclusive items)" if math.isnan(t) else f"{t:+.2f}"))
-for kind in ("model", "control"):
+            if not math.isnan(tr):
+                taus_res[kind].append(tr)
+            for i in range(len(real)):
+                for j in range(i + 1, len(real)):
+                    hi, lo = (i, j) if real[i] > real[j] else (j, i)
+                    if real[hi] < order_factor * real[lo]:
+                        continue
+                    right = sim[hi] > sim[lo]
+                    res = resolved(ranges[i], ranges[j])
+                    pairs[kind][0] += right; pairs[kind][1] += 1
+                    pairs[kind][2] += right and res; pairs[kind][3] += res
+                    if kind == "model" and not right:
+                        wrong.append(f"{w} {metric}: real {lab[hi]} {real[hi]/1e3:.0f} us > "
+                                     f"{lab[lo]} {real[lo]/1e3:.0f} us, simulated "
+                                     f"{sim[hi]/1e3:.0f} us vs {sim[lo]/1e3:.0f} us"
+                                     + ("" if res else " (the real repeats overlap)"))
+            fmt = lambda x: "inconclusive (fewer than 2 conclusive items)" if math.isnan(x) else f"{x:+.2f}"
+            print(f"  {w}: Kendall tau {kind:7} p99 {metric:5}: {fmt(t)}; over pairs the real "
+                  f"repeats order alike: {fmt(tr)}")
+mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")
+for kind in kinds:
     ok, n = score[kind]
-    mean_tau = sum(taus[kind]) / len(taus[kind]) if taus[kind] else float("nan")
     tau_ok = sum(t >= tau_min for t in taus[kind])
+    r, n2, rr, nr = pairs[kind]
     print(f"{kind}: {ok} of {n} conclusive p99 ratios within tolerance; "
-          f"{tau_ok} of {len(taus[kind])} taus >= {tau_min:g} (mean {mean_tau:+.2f})")
+          f"{tau_ok} of {len(taus[kind])} taus >= {tau_min:g} (mean {mean(taus[kind]):+.2f}); "
+          f"mean tau over pairs the real repeats order alike {mean(taus_res[kind]):+.2f}; "
+          f"pairs {order_factor:g}x apart ordered right: {r} of {n2} ({rr} of {nr} the real "
+          f"repeats agree on)")
+for line in wrong:
+    print("  model orders wrongly: " + line)
 m, c = score["model"], score["control"]
 apart = m[1] > 0 and (m[0] > c[0] or
                       (taus["model"] and taus["control"] and
-                       sum(taus["model"]) / len(taus["model"]) >
-                       sum(taus["control"]) / len(taus["control"]) + 0.2))
+                       mean(taus["model"]) > mean(taus["control"]) + 0.2))
 print("negative control told apart: " + ("yes" if apart else "NO") +
       " (more ratios within tolerance, or a mean tau higher by 0.2)")
+goal = mean(taus["model"]) >= 0.8 and pairs["model"][0] == pairs["model"][1]
+print("goal (mean tau >= 0.8 and every pair %gx apart ordered right): %s"
+      % (order_factor, "met" if goal else "NOT met"))
 print("conclusive comparisons: %d" % m[1])
 PY
 cat "$TMP/report.txt" >"$report"

@@ -15,8 +15,10 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace scxx {
 
@@ -61,6 +63,8 @@ SimCommand::SimCommand(CLI::App &app)
   tick_us_ = us_of_ns(c.tick_ns);
   noise_interval_us_ = us_of_ns(c.noise_interval_ns);
   noise_us_ = us_of_ns(c.noise_ns);
+  timer_wakeup_us_ = us_of_ns(c.timer_wakeup_ns);
+  idle_wakeup_us_ = us_of_ns(c.idle_wakeup_ns);
   idle_bound_ms_ = static_cast<double>(d.bounds.idle_while_waiting_ns) / 1e6;
   starvation_bound_ms_ = static_cast<double>(d.bounds.starvation_ns) / 1e6;
 
@@ -155,6 +159,16 @@ SimCommand::SimCommand(CLI::App &app)
   cmd_->add_option("--noise-us", noise_us_, "length of one background interruption")
       ->capture_default_str()
       ->group(costs);
+  cmd_->add_option("--timer-wakeup-us", timer_wakeup_us_,
+                   "median delay of a timer's wake-up on its idle CPU until the task runs "
+                   "(the idle exit; each draws a spread around it)")
+      ->capture_default_str()
+      ->group(costs);
+  cmd_->add_option("--idle-wakeup-us", idle_wakeup_us_,
+                   "median delay of a wake-up that sends a task to another, idle CPU until it "
+                   "runs there (the IPI and the idle exit)")
+      ->capture_default_str()
+      ->group(costs);
   cmd_->add_option("--fast-path", fast_path_,
                    "waking tasks that find an idle CPU skip the agent while it holds nothing "
                    "(as `scxx run --fast-path`): policy (as the policy declares), on, off")
@@ -176,6 +190,26 @@ int SimCommand::run() {
   for (const std::string &lib : policy_libs_) {
     load_policy_library(lib);
   }
+  for (const auto &[flag, value] : std::initializer_list<std::pair<const char *, double>>{
+           {"--slice-us", slice_us_},
+           {"--slice-min-us", slice_min_us_},
+           {"--agent-wakeup-us", agent_wakeup_us_},
+           {"--agent-step-us", agent_step_us_},
+           {"--agent-per-task-us", agent_per_task_us_},
+           {"--context-switch-us", context_switch_us_},
+           {"--tick-us", tick_us_},
+           {"--noise-interval-us", noise_interval_us_},
+           {"--noise-us", noise_us_},
+           {"--timer-wakeup-us", timer_wakeup_us_},
+           {"--idle-wakeup-us", idle_wakeup_us_},
+           {"--idle-bound-ms", idle_bound_ms_},
+           {"--starvation-bound-ms", starvation_bound_ms_}}) {
+    if (!(value >= 0 && value < 1e12)) { // also refuses NaN
+      std::ostringstream msg;
+      msg << "sim: " << flag << " must be a time of 0 or more (below 1e12), not " << value;
+      throw ConfigError(msg.str());
+    }
+  }
   sim::SimSettings s = settings_;
   s.policy_config.slice_ns = ns_of_us(slice_us_);
   s.policy_config.slice_min_ns = ns_of_us(slice_min_us_);
@@ -193,6 +227,8 @@ int SimCommand::run() {
   s.costs.tick_ns = ns_of_us(tick_us_);
   s.costs.noise_interval_ns = ns_of_us(noise_interval_us_);
   s.costs.noise_ns = ns_of_us(noise_us_);
+  s.costs.timer_wakeup_ns = ns_of_us(timer_wakeup_us_);
+  s.costs.idle_wakeup_ns = ns_of_us(idle_wakeup_us_);
   s.bounds.idle_while_waiting_ns = ns_of_us(idle_bound_ms_ * 1e3);
   s.bounds.starvation_ns = ns_of_us(starvation_bound_ms_ * 1e3);
   if (s.costs.tick_ns == 0) {

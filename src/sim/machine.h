@@ -117,6 +117,7 @@ struct CpuState {
   uint64_t key = 0;
   uint64_t gen = 0; // invalidates the scheduled end of the current run
   uint64_t idle_since = 0;
+  uint64_t awake_at = 0; // out of its idle loop then (if after idle_since)
   int prev_runnable = -1;
   uint64_t busy_ns = 0, overhead_ns = 0;
 };
@@ -158,6 +159,18 @@ public:
   // barrier, a fork: the kernel's sync wake-ups, the waker sleeps soon or
   // goes on), -1 for wake-ups from timers.
   [[nodiscard]] int waker_cpu() const { return waker_cpu_; }
+  // How long CPU `c`, idle until now, takes to run what it was woken for
+  // (0 if it is not idle or only just went idle): what is left of a wake-up
+  // already under way (a timer's on that CPU), else CostModel's
+  // idle_wakeup_ns (an IPI), drawn with its spread.
+  uint64_t idle_exit(int c);
+  // A timer fired on CPU `c`: if it sleeps in its idle loop, it wakes up
+  // (CostModel::timer_wakeup_ns, drawn with its spread).
+  void timer_fired_on(int c);
+  // Idle, and not since this very moment.
+  [[nodiscard]] bool sleeping(int c) const;
+  // The idle exit of the CPU the last agent_acquire took (0: it was busy).
+  [[nodiscard]] uint64_t agent_idle_exit() const { return agent_exit_ns_; }
 
   // ---- results ----
   [[nodiscard]] const Invariants &invariants() const { return inv_; }
@@ -222,6 +235,7 @@ private:
   uint64_t agent_ns_ = 0;
   bool flushing_ = false;
   int waker_cpu_ = -1;
+  uint64_t agent_exit_ns_ = 0;
   std::vector<TimelineSlice> timeline_;
   std::vector<uint64_t> agent_since_; // per CPU, while the agent runs there
   void record_slice(int cpu, uint64_t start, const std::string &cls);

@@ -101,6 +101,8 @@ bool ScxxKernel::wait_for_work(int timeout_ms) {
   }
   ++n_["agent wake-ups"];
   agent_cpu_ = m_.agent_acquire(agent_prefer_ >= 0 ? agent_prefer_ : agent_last_cpu_);
+  // A CPU that slept leaves its idle loop first (not the agent's time).
+  m_.run_until(m_.now() + m_.agent_idle_exit());
   if (yield_) {
     // Switched in from parked: one context switch, on the agent's clock.
     m_.charge_agent(agent_cpu_, costs_.context_switch_ns);

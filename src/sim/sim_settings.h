@@ -44,6 +44,15 @@ struct CostModel {
   // (one per 1.3 ms), 71 us long on average.
   uint64_t noise_interval_ns = 1300 * kNsecPerUsec;
   uint64_t noise_ns = 70 * kNsecPerUsec;
+  // A wake-up onto an idle CPU: from the wake-up until the task runs there,
+  // the CPU's way out of its idle loop included. From a timer on that CPU
+  // (timer_wakeup_ns), or from a task on another CPU, which sends an IPI
+  // (idle_wakeup_ns). Medians measured by scripts/measure-costs.sh (rt-app
+  // under perf sched, alike under EEVDF and scxx: 194-204 us, 81-91 us).
+  // Each wake-up draws the median x (0.72 + 0.4 E), E exponential with mean
+  // 1: p90 at 1.64x the median (measured 1.5-1.9x).
+  uint64_t timer_wakeup_ns = 200 * kNsecPerUsec;
+  uint64_t idle_wakeup_ns = 85 * kNsecPerUsec;
   // The agent runs on one of the simulated CPUs (as on a real machine);
   // false gives it a CPU of its own outside the model.
   bool agent_on_cpu = true;

@@ -28,3 +28,11 @@ head -c 2000 "$trace" >"$dir/bad.txt"
 echo "this is not perf script output" >>"$dir/bad.txt"
 if "$scxx" sim --trace "$dir/bad.txt" 2>"$dir/err.txt"; then exit 1; fi
 grep -q "bad.txt:[0-9]*: not a perf script line" "$dir/err.txt" || { cat "$dir/err.txt"; exit 1; }
+# A negative or non-numeric cost is refused by name, exit status 2.
+for bad in "--context-switch-us -5" "--idle-wakeup-us nan"; do
+  status=0
+  "$scxx" sim --trace "$trace" $bad 2>"$dir/err.txt" >/dev/null || status=$?
+  [ "$status" = 2 ] && grep -q -- "${bad%% *} must be a time of 0 or more" "$dir/err.txt" ||
+    { echo "'$bad': exit $status"; cat "$dir/err.txt"; exit 1; }
+done
+echo "bad costs refused"

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Measures, in the VM every test and benchmark runs in, the costs the
+# simulator's model charges (docs/SIMULATOR.md, "Cost model"), each on its
+# own and none fitted to the calibration:
+#   - a context switch: `perf bench sched pipe` with both tasks on CPU 0
+#     under the kernel's scheduler, two switches per round trip;
+#   - background noise: bench/noise_probe spinning alone on CPU 1 (gaps
+#     longer than 20 us between two clock reads);
+#   - a wake-up onto an idle CPU, from a timer on that CPU and from a task
+#     on another CPU: rt-app (one task on a private timer; a ping-pong
+#     pair) under `perf sched record`, under the kernel's scheduler and
+#     under scxx (fifo: an idle CPU is taken by BPF's fast path alone).
+# Prints a table and the `scxx sim` options that model them.
+#
+# Usage: scripts/measure-costs.sh [--seconds S] [--out FILE] [--keep DIR]
+#   On the host it boots the VM (tools/vm/scxx-vm) and runs itself there.
+#   --keep DIR keeps the traces (perf script text) in DIR.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${SCXX_BIN:-$ROOT/build/src/daemon/scxx}
+PROBE=$ROOT/build/bench/noise_probe
+SECONDS_EACH=4
+OUT=""
+KEEP=""
+while [ $# -gt 0 ]; do
+    case $1 in
+        --seconds) SECONDS_EACH=$2; shift ;;
+        --out) OUT=$2; shift ;;
+        --keep) KEEP=$2; shift ;;
+        -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+        *) echo "measure-costs.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+case $SECONDS_EACH in '' | *[!0-9]* | 0) echo "measure-costs.sh: --seconds takes a whole number above 0" >&2; exit 2 ;; esac
+for f in "$BIN" "$PROBE"; do
+    [ -x "$f" ] || { echo "measure-costs.sh: $f is missing (scripts/build.sh)" >&2; exit 2; }
+done
+
+if [ ! -d /sys/kernel/sched_ext ]; then
+    results=$(mktemp -d)
+    "$ROOT/tools/vm/scxx-vm" --cpus "${SCXX_VM_TEST_CPUS:-2}" --timeout $((240 + 8 * SECONDS_EACH)) \
+        --results "$results" -- "$0" --seconds "$SECONDS_EACH" --out "$results/costs.txt" \
+        ${KEEP:+--keep "$results/kept"}
+    [ -n "$OUT" ] && cp "$results/costs.txt" "$OUT"
+    if [ -n "$KEEP" ]; then
+        mkdir -p "$KEEP" && cp -r "$results/kept/." "$KEEP/" && echo "measure-costs.sh: traces kept in $KEEP"
+    fi
+    exit 0
+fi
+
+for tool in rt-app perf python3 taskset; do
+    command -v "$tool" >/dev/null || { echo "measure-costs.sh: '$tool' is missing (scripts/setup.sh)"; exit 77; }
+done
+[ "$(cat /sys/kernel/sched_ext/state)" = disabled ] ||
+    { echo "measure-costs.sh: another sched_ext scheduler is attached"; exit 1; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+report=${OUT:-$TMP/costs.txt}
+echo "measuring: $(nproc) CPUs, kernel $(uname -r), ${SECONDS_EACH}s per workload" | tee "$report"
+
+# ---- context switch and noise, under the kernel's scheduler ----
+pipe_ops=$(taskset -c 0 perf bench sched pipe -l 20000 2>&1 | awk '/ops\/sec/ {print $1}')
+noise=$(taskset -c 1 "$PROBE" 3 20)
+echo "context switch: perf bench sched pipe on CPU 0: $pipe_ops round trips/s" | tee -a "$report"
+echo "noise on CPU 1: $noise" | tee -a "$report"
+
+# ---- wake-ups onto an idle CPU ----
+cat >"$TMP/timer.json" <<JSON
+{"global": {"duration": $SECONDS_EACH, "calibration": "CPU0", "logdir": "$TMP", "log_basename": "rtapp"},
+ "tasks": {"timer": {"loop": -1, "run": 300, "timer": {"ref": "unique_t", "period": 9000}}}}
+JSON
+cat >"$TMP/pingpong.json" <<JSON
+{"global": {"duration": $SECONDS_EACH, "calibration": "CPU0", "logdir": "$TMP", "log_basename": "rtapp"},
+ "tasks": {"ping": {"loop": -1, "run": 200, "resume": "pong", "suspend": "ping"},
+           "pong": {"loop": -1, "suspend": "pong", "run": 200, "resume": "ping"}}}
+JSON
+trace() { # $1 workload, $2 output
+    perf sched record -o "$TMP/p.data" -- rt-app "$TMP/$1.json" >"$TMP/rtapp.log" 2>&1 ||
+        { cat "$TMP/rtapp.log"; echo "measure-costs.sh: rt-app failed"; exit 1; }
+    perf script -i "$TMP/p.data" -F comm,tid,cpu,time,event,trace >"$2" 2>/dev/null
+    rm -f "$TMP/p.data"
+}
+for w in timer pingpong; do trace "$w" "$TMP/eevdf-$w.txt"; done
+"$BIN" run --policy fifo >"$TMP/scxx.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+    [ "$(cat /sys/kernel/sched_ext/state)" = enabled ] && break
+    sleep 0.1
+done
+[ "$(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)" = scxx ] ||
+    { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx did not attach"; exit 1; }
+for w in timer pingpong; do trace "$w" "$TMP/scxx-$w.txt"; done
+kill -INT "$pid"
+wait "$pid" || { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx failed"; exit 1; }
+
+python3 - "$TMP" "$pipe_ops" "$noise" <<'PY' | tee -a "$report"
+import math, re, sys
+tmp, pipe_ops, noise = sys.argv[1], float(sys.argv[2] or 0), dict(
+    kv.split("=") for kv in sys.argv[3].split())
+head = re.compile(r"^\s*(.*?)\s+(-?\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+(\S+):\s*(.*)$")
+
+def rank(xs, pct):
+    xs = sorted(xs)
+    return xs[max(0, math.ceil(pct / 100 * len(xs)) - 1)] / 1e3 if xs else float("nan")
+
+def idle_wakeups(path, comms):
+    """Wake-up latency (waking to switch-in, us) of `comms` when the CPU that
+    ran the task was idle: woken on that CPU (a timer) or from another."""
+    waking, out = {}, {"local": [], "remote": []}
+    for line in open(path):
+        m = head.match(line)
+        if not m:
+            continue
+        cpu, ts = int(m.group(3)), int(m.group(4)) * 10**9 + int(m.group(5).ljust(9, "0"))
+        ev, f = m.group(6), dict(re.findall(r"(\w+)=(\S+)", m.group(7)))
+        if ev.endswith("sched_waking") and f.get("comm") in comms:
+            waking[int(f["pid"])] = (ts, cpu)
+        elif ev.endswith("sched_switch"):
+            w = waking.pop(int(f["next_pid"]), None)
+            if w and f["prev_comm"].startswith("swapper"):
+                out["local" if w[1] == cpu else "remote"].append(ts - w[0])
+    return out
+
+print(f"\n{'cost':44} {'p50':>7} {'p90':>7} {'p99':>7} {'n':>6}")
+switch_us = 1e6 / pipe_ops / 2 if pipe_ops else float("nan")
+print(f"{'context switch (a round trip / 2), us':44} {switch_us:7.1f}")
+print(f"{'noise: mean gap, us (every interval_us)':44} {float(noise['mean_gap_us']):7.1f}"
+      f"   every {noise['interval_us']} us, {noise['share_pct']}% of the CPU")
+picked = {}
+for sched in ("eevdf", "scxx"):
+    for w, comms, kind, label in (("timer", {"timer"}, "local", "timer wake-up on its idle CPU"),
+                                  ("pingpong", {"ping", "pong"}, "remote", "wake-up of an idle CPU by a task")):
+        xs = idle_wakeups(f"{tmp}/{sched}-{w}.txt", comms)[kind]
+        print(f"{sched + ': ' + label + ', us':44} {rank(xs, 50):7.0f} {rank(xs, 90):7.0f} "
+              f"{rank(xs, 99):7.0f} {len(xs):6}")
+        picked[(sched, kind)] = rank(xs, 50)
+print("\nscxx sim options for this machine:")
+print(f"  --context-switch-us {switch_us:.0f} --noise-us {float(noise['mean_gap_us']):.0f}"
+      f" --noise-interval-us {float(noise['interval_us']):.0f}"
+      f" --timer-wakeup-us {picked[('scxx', 'local')]:.0f} --idle-wakeup-us {picked[('scxx', 'remote')]:.0f}")
+PY
+if [ -n "$KEEP" ]; then mkdir -p "$KEEP" && cp "$TMP"/*.txt "$KEEP/"; fi
