@@ -34,8 +34,9 @@ RATIO_TOL=3.0    # sim/real p99 within [1/3, 3]
 TAU_MIN=0.5      # Kendall tau of the sim's order against the real one
 MIN_SAMPLES=100  # fewer samples: inconclusive
 ORDER_FACTOR=1.5 # real p99s this far apart: the simulator must order them alike
+WARMUP_MS=1000   # latencies count from 1 s after the workload's first task showed up, both sides
 CONTROL_ARGS=(--context-switch-us 0 --tick-us 1000000000 --noise-us 0 --timer-wakeup-us 0
-              --idle-wakeup-us 0 --agent-step-us 0
+              --idle-wakeup-us 0 --block-cpu-us 0 --agent-step-us 0
               --agent-per-task-us 0 --agent-wakeup-us 0)
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -125,6 +126,9 @@ else
         "model ${SIM_ARGS:-as built}"
 fi
 read -r -a sim_args <<<"$SIM_ARGS"
+# A run shorter than twice the warm-up (--short) keeps its first half out.
+warmup=$WARMUP_MS
+[ $((SECONDS_EACH * 1000)) -ge $((2 * WARMUP_MS)) ] || warmup=$((SECONDS_EACH * 500))
 
 IFS=, read -r -a policies <<<"$POLICIES"
 IFS=, read -r -a workloads <<<"$WORKLOADS"
@@ -171,20 +175,20 @@ PY
         done
         # Simulated: the same workload, machine and policy; and the control.
         "$BIN" sim -w "$TMP/$w.json" --policy "$sim_policy" --cpus "$CPUS" --seconds "$SECONDS_EACH" \
-            "${sim_args[@]}" --json "$TMP/sim-$w-$p.json" >/dev/null
+            --warmup-ms "$warmup" "${sim_args[@]}" --json "$TMP/sim-$w-$p.json" >/dev/null
         "$BIN" sim -w "$TMP/$w.json" --policy "$sim_policy" --cpus "$CPUS" --seconds "$SECONDS_EACH" \
-            "${CONTROL_ARGS[@]}" --json "$TMP/control-$w-$p.json" >/dev/null
+            --warmup-ms "$warmup" "${CONTROL_ARGS[@]}" --json "$TMP/control-$w-$p.json" >/dev/null
         echo "  $w under $p: done"
     done
 done
 
 report=${OUT:-/dev/stdout}
 python3 - "$TMP" "$POLICIES" "$WORKLOADS" "$RATIO_TOL" "$TAU_MIN" "$MIN_SAMPLES" "$ORDER_FACTOR" \
-    "$REPEATS" >"$TMP/report.txt" <<'PY'
+    "$REPEATS" "$warmup" >"$TMP/report.txt" <<'PY'
 import json, math, re, sys
 tmp, policies, workloads = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
 ratio_tol, tau_min, min_samples = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
-order_factor, repeats = float(sys.argv[7]), int(sys.argv[8])
+order_factor, repeats, warmup_ns = float(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9]) * 10**6
 head = re.compile(r"^\s*(.*?)\s+(-?\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+(\S+):\s*(.*)$")
 
 def nearest_rank(xs, pct):
@@ -197,6 +201,7 @@ def real_samples(path, classes):
     measures them."""
     woken, runnable, names = {}, {}, {}
     out = {c: {"wake": [], "delay": []} for c in classes}
+    first = None  # the first event of a workload task: the simulator's time 0
     def cls(pid):
         name = re.sub(r"-\d+$", "", names.get(pid, ""))
         return name if name in out else None
@@ -209,6 +214,8 @@ def real_samples(path, classes):
         if ev.endswith(("sched_waking", "sched_wakeup", "sched_wakeup_new")):
             pid = int(f["pid"])
             names[pid] = f.get("comm", names.get(pid, ""))
+            if first is None and cls(pid):
+                first = ts
             if pid not in runnable:
                 woken[pid] = runnable[pid] = ts
         elif ev.endswith("sched_switch"):
@@ -217,9 +224,11 @@ def real_samples(path, classes):
             if prev and f["prev_state"].startswith("R"):
                 runnable[prev] = ts
             c = cls(nxt)
+            if first is None and (c or cls(prev)):
+                first = ts
             if nxt in runnable:
                 since = runnable.pop(nxt)
-                if c:
+                if c and ts - first >= warmup_ns:
                     out[c]["delay"].append(ts - since)
                     if nxt in woken:
                         out[c]["wake"].append(ts - since)
@@ -269,7 +278,8 @@ wrong = []
 print(f"tolerances (fixed before the run): sim/real p99 within [1/{ratio_tol:g}, {ratio_tol:g}], "
       f"Kendall tau >= {tau_min:g}, at least {min_samples} samples per side; pairs whose real p99s "
       f"differ {order_factor:g}x or more must be ordered alike; {repeats} real run(s) per item "
-      f"(real us: their geometric mean; range: lowest-highest)")
+      f"(real us: their geometric mean; range: lowest-highest); latencies from "
+      f"{warmup_ns / 1e9:g} s after the first workload task on both sides")
 print(f"{'workload':20} {'policy':8} {'class':12} {'metric':6} {'real us':>9} {'range':>17} {'n':>6} "
       f"{'sim us':>9} {'n':>6} {'ratio':>6} {'ctrl us':>9} {'ratio':>6}  verdict")
 for w in workloads:

@@ -9,7 +9,11 @@
 #   - a wake-up onto an idle CPU, from a timer on that CPU and from a task
 #     on another CPU: rt-app (one task on a private timer; a ping-pong
 #     pair) under `perf sched record`, under the kernel's scheduler and
-#     under scxx (fifo: an idle CPU is taken by BPF's fast path alone).
+#     under scxx (fifo: an idle CPU is taken by BPF's fast path alone);
+#   - what rt-app's `run` costs: two tasks, one running 0.3 ms and one 3 ms
+#     every 6 ms, under the kernel's scheduler: the CPU time per activation
+#     against the time asked (rt-app turns it into loops it calibrated at
+#     its start).
 # Prints a table and the `scxx sim` options that model them.
 #
 # Usage: scripts/measure-costs.sh [--seconds S] [--out FILE] [--keep DIR]
@@ -27,7 +31,7 @@ while [ $# -gt 0 ]; do
         --seconds) SECONDS_EACH=$2; shift ;;
         --out) OUT=$2; shift ;;
         --keep) KEEP=$2; shift ;;
-        -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "measure-costs.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -75,13 +79,18 @@ cat >"$TMP/pingpong.json" <<JSON
  "tasks": {"ping": {"loop": -1, "run": 200, "resume": "pong", "suspend": "ping"},
            "pong": {"loop": -1, "suspend": "pong", "run": 200, "resume": "ping"}}}
 JSON
+cat >"$TMP/runs.json" <<JSON
+{"global": {"duration": $SECONDS_EACH, "calibration": "CPU0", "logdir": "$TMP", "log_basename": "rtapp"},
+ "tasks": {"run300": {"loop": -1, "run": 300, "sleep": 6000},
+           "run3000": {"loop": -1, "run": 3000, "sleep": 6000}}}
+JSON
 trace() { # $1 workload, $2 output
     perf sched record -o "$TMP/p.data" -- rt-app "$TMP/$1.json" >"$TMP/rtapp.log" 2>&1 ||
         { cat "$TMP/rtapp.log"; echo "measure-costs.sh: rt-app failed"; exit 1; }
     perf script -i "$TMP/p.data" -F comm,tid,cpu,time,event,trace >"$2" 2>/dev/null
     rm -f "$TMP/p.data"
 }
-for w in timer pingpong; do trace "$w" "$TMP/eevdf-$w.txt"; done
+for w in timer pingpong runs; do trace "$w" "$TMP/eevdf-$w.txt"; done
 "$BIN" run --policy fifo >"$TMP/scxx.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
@@ -135,6 +144,30 @@ for sched in ("eevdf", "scxx"):
         print(f"{sched + ': ' + label + ', us':44} {rank(xs, 50):7.0f} {rank(xs, 90):7.0f} "
               f"{rank(xs, 99):7.0f} {len(xs):6}")
         picked[(sched, kind)] = rank(xs, 50)
+def cpu_per_activation(path, comm):
+    """CPU time (switch-in to switch-out, us) per wake-up of `comm`."""
+    on, cpu_ns, wakes = {}, 0, 0
+    for line in open(path):
+        m = head.match(line)
+        if not m:
+            continue
+        cpu, ts = int(m.group(3)), int(m.group(4)) * 10**9 + int(m.group(5).ljust(9, "0"))
+        ev, f = m.group(6), dict(re.findall(r"(\w+)=(\S+)", m.group(7)))
+        if ev.endswith("sched_waking") and f.get("comm") == comm:
+            wakes += 1
+        elif ev.endswith("sched_switch"):
+            if cpu in on:
+                cpu_ns += ts - on.pop(cpu)
+            if f["next_comm"] == comm:
+                on[cpu] = ts
+    return cpu_ns / 1e3 / wakes if wakes else float("nan")
+
+short, long_ = (cpu_per_activation(f"{tmp}/eevdf-runs.txt", c) for c in ("run300", "run3000"))
+slope = (long_ - short) / 2700
+print(f"{'eevdf: rt-app run 300 us, CPU per activation':44} {short:7.0f}")
+print(f"{'eevdf: rt-app run 3000 us, CPU per activation':44} {long_:7.0f}")
+print(f"rt-app's run costs {slope:.2f} us of CPU per us asked, plus {short - 300 * slope:.0f} us per "
+      "activation (its own work and the sleep)")
 print("\nscxx sim options for this machine:")
 print(f"  --context-switch-us {switch_us:.0f} --noise-us {float(noise['mean_gap_us']):.0f}"
       f" --noise-interval-us {float(noise['interval_us']):.0f}"

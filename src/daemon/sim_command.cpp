@@ -65,6 +65,7 @@ SimCommand::SimCommand(CLI::App &app)
   noise_us_ = us_of_ns(c.noise_ns);
   timer_wakeup_us_ = us_of_ns(c.timer_wakeup_ns);
   idle_wakeup_us_ = us_of_ns(c.idle_wakeup_ns);
+  block_cpu_us_ = us_of_ns(c.block_cpu_ns);
   idle_bound_ms_ = static_cast<double>(d.bounds.idle_while_waiting_ns) / 1e6;
   starvation_bound_ms_ = static_cast<double>(d.bounds.starvation_ns) / 1e6;
 
@@ -114,10 +115,14 @@ SimCommand::SimCommand(CLI::App &app)
                    "how many simulated seconds the timeline plot shows")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 3600.0));
+  cmd_->add_option("--warmup-ms", warmup_ms_,
+                   "count wake-up latencies and run-queue delays only from this time on (leaves "
+                   "a start-up transient out; CPU time, switches and invariants cover the run)")
+      ->capture_default_str();
   cmd_->add_flag("--fail-on-violation", fail_on_violation_,
                  "exit with status 3 when a run broke an invariant");
 
-  const std::string costs = "Cost model (estimates until calibrated; docs/SIMULATOR.md)";
+  const std::string costs = "Cost model (defaults measured in the VM; docs/SIMULATOR.md)";
   cmd_->add_option("--slice-us", slice_us_, "policies' default slice")
       ->capture_default_str()
       ->group(costs);
@@ -169,6 +174,11 @@ SimCommand::SimCommand(CLI::App &app)
                    "runs there (the IPI and the idle exit)")
       ->capture_default_str()
       ->group(costs);
+  cmd_->add_option("--block-cpu-us", block_cpu_us_,
+                   "CPU time a task spends each time it reaches a sleep, timer, suspend or "
+                   "barrier (the system call, the program's own work); not for --trace")
+      ->capture_default_str()
+      ->group(costs);
   cmd_->add_option("--fast-path", fast_path_,
                    "waking tasks that find an idle CPU skip the agent while it holds nothing "
                    "(as `scxx run --fast-path`): policy (as the policy declares), on, off")
@@ -202,7 +212,9 @@ int SimCommand::run() {
            {"--noise-us", noise_us_},
            {"--timer-wakeup-us", timer_wakeup_us_},
            {"--idle-wakeup-us", idle_wakeup_us_},
+           {"--block-cpu-us", block_cpu_us_},
            {"--idle-bound-ms", idle_bound_ms_},
+           {"--warmup-ms", warmup_ms_},
            {"--starvation-bound-ms", starvation_bound_ms_}}) {
     if (!(value >= 0 && value < 1e12)) { // also refuses NaN
       std::ostringstream msg;
@@ -229,6 +241,7 @@ int SimCommand::run() {
   s.costs.noise_ns = ns_of_us(noise_us_);
   s.costs.timer_wakeup_ns = ns_of_us(timer_wakeup_us_);
   s.costs.idle_wakeup_ns = ns_of_us(idle_wakeup_us_);
+  s.costs.block_cpu_ns = ns_of_us(block_cpu_us_);
   s.bounds.idle_while_waiting_ns = ns_of_us(idle_bound_ms_ * 1e3);
   s.bounds.starvation_ns = ns_of_us(starvation_bound_ms_ * 1e3);
   if (s.costs.tick_ns == 0) {
@@ -261,6 +274,11 @@ int SimCommand::run() {
     s.duration_ns = static_cast<uint64_t>(std::llround(seconds_ * 1e9));
   } else if (workload.duration_ns) {
     s.duration_ns = *workload.duration_ns;
+  }
+  s.warmup_ns = ns_of_us(warmup_ms_ * 1e3);
+  if (s.warmup_ns >= s.duration_ns) {
+    throw ConfigError("sim: --warmup-ms must be shorter than the run (" +
+                      std::to_string(s.duration_ns / 1000000) + " ms)");
   }
 
   std::vector<std::string> names = split_names(policies_);
@@ -297,7 +315,8 @@ int SimCommand::run() {
   const sim::ReportHeader header{.workload = trace_.empty() ? workload_ : trace_,
                                  .machine = sim::describe(s.shape),
                                  .seed = s.seed,
-                                 .duration_ns = s.duration_ns};
+                                 .duration_ns = s.duration_ns,
+                                 .warmup_ns = s.warmup_ns};
   std::fputs(sim::format_table(header, runs).c_str(), stdout);
   if (!json_.empty()) {
     const std::string json = sim::format_json(header, runs);

@@ -6,6 +6,14 @@
 
 namespace scxx::sim {
 
+namespace {
+
+// Eligibility compares sums of doubles: a task exactly at the average may
+// land a rounding error above it. One ns of virtual time is nothing.
+constexpr double kVtimeSlack = 1.0;
+
+} // namespace
+
 uint64_t EevdfModel::base_slice_ns(int nr_cpus) {
   int log2 = 0;
   for (int n = std::min(nr_cpus, 8); n > 1; n >>= 1) {
@@ -101,9 +109,18 @@ void EevdfModel::enqueue(SimTask &t, bool wakeup) {
   if (c.task < 0) {
     m_.kick(cpu, false);
   } else if (wakeup && cur >= 0) {
-    // Wake-up preemption: an eligible task with an earlier deadline.
+    // Wake-up preemption: an eligible task with an earlier deadline. The
+    // kernel first brings the running task up to date (update_curr): if it
+    // ran past its deadline, its slice is over and it gives way.
     const Entity &e = entity(t);
-    if (e.vruntime <= avg_vruntime(cpu) && e.deadline < ent_[static_cast<size_t>(cur)].deadline) {
+    const Entity &running = ent_[static_cast<size_t>(cur)];
+    const SimTask &rt = m_.tasks()[static_cast<size_t>(cur)];
+    const double running_v = running.vruntime + static_cast<double>(m_.now() - c.run_start) *
+                                                    static_cast<double>(kWeightDefault) /
+                                                    static_cast<double>(rt.weight);
+    const bool slice_over = running_v >= running.deadline;
+    if (e.vruntime <= avg_vruntime(cpu) + kVtimeSlack &&
+        (slice_over || e.deadline < running.deadline)) {
       m_.kick(cpu, true);
       ++n_["wake-up preemptions"];
     }
@@ -120,7 +137,7 @@ std::optional<Pick> EevdfModel::pick(int cpu, SimTask * /*prev*/) {
   bool best_eligible = false;
   for (int id : q) {
     const Entity &e = ent_[static_cast<size_t>(id)];
-    const bool eligible = e.vruntime <= avg + 1e-6;
+    const bool eligible = e.vruntime <= avg + kVtimeSlack;
     if (best < 0 || (eligible && !best_eligible) ||
         (eligible == best_eligible && e.deadline < ent_[static_cast<size_t>(best)].deadline)) {
       best = id;
@@ -147,9 +164,12 @@ void EevdfModel::stopped(int cpu, SimTask &t, uint64_t ran_ns, bool runnable) {
     e.deadline = e.vruntime + vslice(t);
   }
   if (!runnable) {
-    // The lag it takes along while it sleeps, bounded by a slice.
+    // The lag it takes along while it sleeps, bounded by a slice. A task
+    // that owes time (negative lag) stays queued, not running, until it is
+    // eligible, and leaves with its lag zeroed (DELAY_DEQUEUE, DELAY_ZERO:
+    // the kernel's defaults since 6.12): a sleeper never wakes up owing.
     const double limit = vslice(t);
-    e.lag = std::clamp(avg_vruntime(cpu) - e.vruntime, -limit, limit);
+    e.lag = std::clamp(avg_vruntime(cpu) - e.vruntime, 0.0, limit);
   }
 }
 

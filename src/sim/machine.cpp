@@ -22,10 +22,22 @@ std::string ms(uint64_t ns) {
 
 } // namespace
 
+namespace {
+
+// Ops a task may block in (and pays CostModel::block_cpu_ns before).
+bool blocks(OpKind k) {
+  return k == OpKind::kSleep || k == OpKind::kTimer || k == OpKind::kSuspend ||
+         k == OpKind::kBarrier;
+}
+
+} // namespace
+
 Machine::Machine(const Workload &workload, const CpuTopology &topology, const SimSettings &settings)
     : workload_(workload), topo_(topology), settings_(settings), rng_(settings.seed),
       cpus_(topology.nr_cpus()), rt_queue_(topology.nr_cpus()),
       agent_since_(static_cast<size_t>(topology.nr_cpus()), 0) {
+  // A trace's bursts already hold the time around its blocking points.
+  block_cost_ns_ = workload.recorded_cpus != 0 ? 0 : settings.costs.block_cpu_ns;
   for (const TaskTemplate &tmpl : workload_.templates) {
     if (!tmpl.at_start) {
       continue;
@@ -444,9 +456,11 @@ void Machine::start(int c, const Pick &pick) {
   // long more (on this CPU, which nobody else takes meanwhile).
   const uint64_t exit = idle_exit(c);
   const uint64_t wait = now_ - t.runnable_since + exit;
-  metrics_.queue_delay(t.cls(), wait);
-  if (t.woke) {
-    metrics_.wake_latency(t.cls(), wait);
+  if (now_ >= settings_.warmup_ns) {
+    metrics_.queue_delay(t.cls(), wait);
+    if (t.woke) {
+      metrics_.wake_latency(t.cls(), wait);
+    }
   }
   if (!t.starving_noted && wait > settings_.bounds.starvation_ns) {
     inv_.violated(Rule::kStarvation, now_,
@@ -531,7 +545,9 @@ void Machine::on_run_end(int c, uint64_t gen) {
     schedule_end(c);
     return;
   }
-  t.op_done = true;
+  if (!t.paying_block) {
+    t.op_done = true;
+  }
   switch (advance(t)) {
   case Step::kRun:
     schedule_end(c);
@@ -653,6 +669,20 @@ Machine::Step Machine::advance(SimTask &t) {
       t.op_entered = false;
     }
     if (!t.op_entered) {
+      // Before an op that may block, the task spends CPU time on getting
+      // there (the system call, the program's own work between events).
+      if (!t.block_paid && blocks(t.tmpl->phases[t.phase].ops[t.op].kind) && block_cost_ns_ != 0) {
+        if (!t.paying_block) {
+          t.paying_block = true;
+          t.op_left = block_cost_ns_;
+        }
+        if (t.op_left > 0) {
+          return Step::kRun;
+        }
+        t.paying_block = false;
+        t.block_paid = true;
+      }
+      t.block_paid = false;
       t.op_entered = true;
       Step s = Step::kRun;
       if (enter(t, s)) {

@@ -55,8 +55,9 @@ struct SimTask {
   int64_t phase_left = 1, loops_left = -1;
   bool op_entered = false, op_done = false;
   uint64_t op_left = 0, wall_end = 0;
-  std::map<int, TimerState> own_timers;     // per-task timers by ref
-  std::map<int, uint64_t> activation_start; // timer ref -> start of the activation going on
+  bool paying_block = false, block_paid = false; // CostModel::block_cpu_ns before a blocking op
+  std::map<int, TimerState> own_timers;          // per-task timers by ref
+  std::map<int, uint64_t> activation_start;      // timer ref -> start of the activation going on
   // Totals.
   uint64_t cpu_ns = 0, switches = 0, migrations = 0, activations = 0, deadline_misses = 0;
   uint64_t born_ns = 0;
@@ -235,6 +236,7 @@ private:
   uint64_t agent_ns_ = 0;
   bool flushing_ = false;
   int waker_cpu_ = -1;
+  uint64_t block_cost_ns_ = 0;
   uint64_t agent_exit_ns_ = 0;
   std::vector<TimelineSlice> timeline_;
   std::vector<uint64_t> agent_since_; // per CPU, while the agent runs there

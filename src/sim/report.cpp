@@ -43,9 +43,14 @@ const ClassSummary *find_class(const RunResult &r, const std::string &name) {
 } // namespace
 
 std::string format_table(const ReportHeader &h, const std::vector<RunResult> &runs) {
-  std::string out = "scxx sim: " + h.workload + " on " + h.machine + ", " +
-                    fixed(static_cast<double>(h.duration_ns) / 1e9, 3) + " s simulated, seed " +
-                    std::to_string(h.seed) + "\n";
+  std::string out =
+      "scxx sim: " + h.workload + " on " + h.machine + ", " +
+      fixed(static_cast<double>(h.duration_ns) / 1e9, 3) + " s simulated, seed " +
+      std::to_string(h.seed) +
+      (h.warmup_ns != 0
+           ? ", latencies from " + fixed(static_cast<double>(h.warmup_ns) / 1e9, 3) + " s on"
+           : "") +
+      "\n";
   auto row = [&](const std::string &label, const std::function<std::string(const RunResult &)> &f) {
     out += pad("  " + label, kLabelWidth, false);
     for (const RunResult &r : runs) {
@@ -172,11 +177,8 @@ std::string format_json(const ReportHeader &h, const std::vector<RunResult> &run
     return Json{{"count", p.count}, {"p50", p.p50},    {"p90", p.p90},
                 {"p99", p.p99},     {"p99.9", p.p999}, {"max", p.max}};
   };
-  Json root = {{"workload", h.workload},
-               {"machine", h.machine},
-               {"seed", h.seed},
-               {"duration_ns", h.duration_ns},
-               {"runs", Json::array()}};
+  Json root = {{"workload", h.workload},       {"machine", h.machine},     {"seed", h.seed},
+               {"duration_ns", h.duration_ns}, {"warmup_ns", h.warmup_ns}, {"runs", Json::array()}};
   for (const RunResult &r : runs) {
     Json classes = Json::array();
     for (const ClassSummary &c : r.classes) {

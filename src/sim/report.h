@@ -15,6 +15,7 @@ struct ReportHeader {
   std::string machine;  // "4 CPUs (2 cores x 2 SMT, 1 LLC)"
   uint64_t seed = 0;
   uint64_t duration_ns = 0;
+  uint64_t warmup_ns = 0; // latencies count from then on
 };
 
 // A replayed trace's totals over every task of a run (all zero otherwise).

@@ -143,6 +143,26 @@ TEST(Simulator, RtAppTimersAreSharedUnlessUnique) {
   EXPECT_EQ(cls(r, "own").deadline_misses, 0U);
 }
 
+// EEVDF's wake-up preemption: a heavy task (nice -10) that slept wakes
+// with no debt (a sleeper that owed time paid it off before it left) and
+// an earlier deadline than a light hog (nice 10) that ran past its own, so
+// it takes the CPU at once instead of waiting for a tick. A run-queue delay
+// of a tick (4 ms) was what the model gave before it brought the running
+// task up to date at the wake-up.
+TEST(Simulator, EevdfModelLetsAHeavyWakerPreemptALightHog) {
+  const Workload w = parse_rtapp_json(R"({"tasks": {
+      "light": {"cpus": [0], "priority": 10, "run": 1000000},
+      "heavy": {"cpus": [0], "priority": -10, "loop": -1, "run": 1000, "sleep": 3000}}})",
+                                      "nice.json");
+  SimSettings s = settings(2, 1, 2);
+  s.costs.noise_ns = 0;
+  const RunResult r = simulate(w, "eevdf-model", s);
+  const ClassSummary &heavy = cls(r, "heavy");
+  EXPECT_GT(heavy.wake.count, 300U);
+  EXPECT_LT(heavy.wake.p99, 1'000'000U) << "the heavy task waited for a tick";
+  EXPECT_GT(r.counters.at("wake-up preemptions"), 300U);
+}
+
 // ---- broken policies: the invariants must catch them ----
 
 // Arrival order, but the tasks of one pid are taken and never dispatched.
