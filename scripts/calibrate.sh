@@ -21,7 +21,7 @@
 #        scripts/calibrate.sh --replay DIR [--sim-args "ARGS"] [--out FILE]
 #   On the host it boots the VM (tools/vm/scxx-vm) and runs itself there;
 #   inside the VM it measures. Defaults: gthulhu,fifo,vtime,eevdf, every
-#   workload, 6 s per run, 2 repeats (about 45 minutes). --short: gthulhu
+#   workload, 6 s per run, 2 repeats (about 35 minutes). --short: gthulhu
 #   and fifo on two workloads for 3 s each, once (the vm test
 #   sim_calibrate_short). --keep DIR keeps the real runs' traces; --replay
 #   DIR then redoes only the simulated side against them, on the host in
