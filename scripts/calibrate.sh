@@ -11,9 +11,10 @@
 # way. Each real run is repeated (--repeats): a pair whose repeats overlap
 # is a tie, not an order, so the report also gives tau over the pairs the
 # real machine itself orders the same way every time. A deliberately wrong
-# model (no context-switch cost, no tick, no noise, no idle exit, a free
-# agent) runs as a negative control and must be told apart. A percentile
-# with fewer than 100 samples on either side is reported as inconclusive.
+# model (no context-switch cost, no tick, no noise, no idle exit, no cost
+# at blocking points, a free agent) runs as a negative control and must be
+# told apart. A percentile with fewer than 100 samples on either side is
+# reported as inconclusive.
 #
 # Usage: scripts/calibrate.sh [--short] [--seconds S] [--repeats N]
 #                             [--policies a,b,c] [--workloads w1,w2]
@@ -36,7 +37,7 @@ MIN_SAMPLES=100  # fewer samples: inconclusive
 ORDER_FACTOR=1.5 # real p99s this far apart: the simulator must order them alike
 WARMUP_MS=1000   # latencies count from 1 s after the workload's first task showed up, both sides
 CONTROL_ARGS=(--context-switch-us 0 --tick-us 1000000000 --noise-us 0 --timer-wakeup-us 0
-              --idle-wakeup-us 0 --block-cpu-us 0 --agent-step-us 0
+              --idle-wakeup-us 0 --block-cpu-us 0 --scxx-switch-us 0 --agent-step-us 0
               --agent-per-task-us 0 --agent-wakeup-us 0)
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

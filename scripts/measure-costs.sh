@@ -3,7 +3,9 @@
 # simulator's model charges (docs/SIMULATOR.md, "Cost model"), each on its
 # own and none fitted to the calibration:
 #   - a context switch: `perf bench sched pipe` with both tasks on CPU 0
-#     under the kernel's scheduler, two switches per round trip;
+#     under the kernel's scheduler, two switches per round trip; and again
+#     under scxx in kernel mode (BPF decides, no agent round trip), whose
+#     sched_ext callbacks add to each switch;
 #   - background noise: bench/noise_probe spinning alone on CPU 1 (gaps
 #     longer than 20 us between two clock reads);
 #   - a wake-up onto an idle CPU, from a timer on that CPU and from a task
@@ -22,7 +24,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${SCXX_BIN:-$ROOT/build/src/daemon/scxx}
-PROBE=$ROOT/build/bench/noise_probe
+PROBE=${SCXX_NOISE_PROBE:-$ROOT/build/bench/noise_probe}
 SECONDS_EACH=4
 OUT=""
 KEEP=""
@@ -91,19 +93,30 @@ trace() { # $1 workload, $2 output
     rm -f "$TMP/p.data"
 }
 for w in timer pingpong runs; do trace "$w" "$TMP/eevdf-$w.txt"; done
-"$BIN" run --policy fifo >"$TMP/scxx.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do
-    [ "$(cat /sys/kernel/sched_ext/state)" = enabled ] && break
-    sleep 0.1
-done
-[ "$(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)" = scxx ] ||
-    { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx did not attach"; exit 1; }
+attach() { # scxx run ARGS... in the background; pid in $pid
+    "$BIN" run "$@" >"$TMP/scxx.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do
+        [ "$(cat /sys/kernel/sched_ext/state)" = enabled ] && break
+        sleep 0.1
+    done
+    [ "$(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)" = scxx ] ||
+        { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx did not attach"; exit 1; }
+}
+detach() {
+    kill -INT "$pid"
+    wait "$pid" || { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx failed"; exit 1; }
+}
+attach --policy fifo
 for w in timer pingpong; do trace "$w" "$TMP/scxx-$w.txt"; done
-kill -INT "$pid"
-wait "$pid" || { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx failed"; exit 1; }
+detach
+attach --kernel-mode
+scxx_pipe_ops=$(taskset -c 0 perf bench sched pipe -l 20000 2>&1 | awk '/ops\/sec/ {print $1}')
+detach
+echo "context switch under scxx (kernel mode): perf bench sched pipe on CPU 0: $scxx_pipe_ops round trips/s" |
+    tee -a "$report"
 
-python3 - "$TMP" "$pipe_ops" "$noise" <<'PY' | tee -a "$report"
+python3 - "$TMP" "$pipe_ops" "$noise" "$scxx_pipe_ops" <<'PY' | tee -a "$report"
 import math, re, sys
 tmp, pipe_ops, noise = sys.argv[1], float(sys.argv[2] or 0), dict(
     kv.split("=") for kv in sys.argv[3].split())
@@ -133,7 +146,10 @@ def idle_wakeups(path, comms):
 
 print(f"\n{'cost':44} {'p50':>7} {'p90':>7} {'p99':>7} {'n':>6}")
 switch_us = 1e6 / pipe_ops / 2 if pipe_ops else float("nan")
+scxx_ops = float(sys.argv[4] or 0)
+scxx_switch_us = 1e6 / scxx_ops / 2 if scxx_ops else float("nan")
 print(f"{'context switch (a round trip / 2), us':44} {switch_us:7.1f}")
+print(f"{'scxx (kernel mode): context switch, us':44} {scxx_switch_us:7.1f}")
 print(f"{'noise: mean gap, us (every interval_us)':44} {float(noise['mean_gap_us']):7.1f}"
       f"   every {noise['interval_us']} us, {noise['share_pct']}% of the CPU")
 picked = {}
@@ -169,7 +185,8 @@ print(f"{'eevdf: rt-app run 3000 us, CPU per activation':44} {long_:7.0f}")
 print(f"rt-app's run costs {slope:.2f} us of CPU per us asked, plus {short - 300 * slope:.0f} us per "
       "activation (its own work and the sleep)")
 print("\nscxx sim options for this machine:")
-print(f"  --context-switch-us {switch_us:.0f} --noise-us {float(noise['mean_gap_us']):.0f}"
+print(f"  --context-switch-us {switch_us:.0f} --scxx-switch-us {max(0, scxx_switch_us - switch_us):.0f}"
+      f" --noise-us {float(noise['mean_gap_us']):.0f}"
       f" --noise-interval-us {float(noise['interval_us']):.0f}"
       f" --timer-wakeup-us {picked[('scxx', 'local')]:.0f} --idle-wakeup-us {picked[('scxx', 'remote')]:.0f}")
 PY

@@ -66,6 +66,7 @@ SimCommand::SimCommand(CLI::App &app)
   timer_wakeup_us_ = us_of_ns(c.timer_wakeup_ns);
   idle_wakeup_us_ = us_of_ns(c.idle_wakeup_ns);
   block_cpu_us_ = us_of_ns(c.block_cpu_ns);
+  scxx_switch_us_ = us_of_ns(c.scxx_switch_ns);
   idle_bound_ms_ = static_cast<double>(d.bounds.idle_while_waiting_ns) / 1e6;
   starvation_bound_ms_ = static_cast<double>(d.bounds.starvation_ns) / 1e6;
 
@@ -154,6 +155,11 @@ SimCommand::SimCommand(CLI::App &app)
   cmd_->add_option("--context-switch-us", context_switch_us_, "cost of switching tasks")
       ->capture_default_str()
       ->group(costs);
+  cmd_->add_option("--scxx-switch-us", scxx_switch_us_,
+                   "what sched_ext's callbacks add to each switch under scxx's policies (not "
+                   "under eevdf-model)")
+      ->capture_default_str()
+      ->group(costs);
   cmd_->add_option("--tick-us", tick_us_, "scheduler tick period (HZ=250)")
       ->capture_default_str()
       ->group(costs);
@@ -213,6 +219,7 @@ int SimCommand::run() {
            {"--timer-wakeup-us", timer_wakeup_us_},
            {"--idle-wakeup-us", idle_wakeup_us_},
            {"--block-cpu-us", block_cpu_us_},
+           {"--scxx-switch-us", scxx_switch_us_},
            {"--idle-bound-ms", idle_bound_ms_},
            {"--warmup-ms", warmup_ms_},
            {"--starvation-bound-ms", starvation_bound_ms_}}) {
@@ -242,6 +249,7 @@ int SimCommand::run() {
   s.costs.timer_wakeup_ns = ns_of_us(timer_wakeup_us_);
   s.costs.idle_wakeup_ns = ns_of_us(idle_wakeup_us_);
   s.costs.block_cpu_ns = ns_of_us(block_cpu_us_);
+  s.costs.scxx_switch_ns = ns_of_us(scxx_switch_us_);
   s.bounds.idle_while_waiting_ns = ns_of_us(idle_bound_ms_ * 1e3);
   s.bounds.starvation_ns = ns_of_us(starvation_bound_ms_ * 1e3);
   if (s.costs.tick_ns == 0) {

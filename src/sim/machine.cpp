@@ -20,9 +20,12 @@ std::string ms(uint64_t ns) {
   return buf;
 }
 
-} // namespace
-
-namespace {
+// A wake-up cost around its measured median: median x (0.72 + 0.4 E), E
+// exponential with mean 1, puts p90 at 1.64x the median (measured 1.5-1.9x).
+uint64_t draw_wakeup(Rng &rng, uint64_t median) {
+  return static_cast<uint64_t>(
+      std::llround(static_cast<double>(median) * (0.72 + 0.4 * rng.exponential(1.0))));
+}
 
 // Ops a task may block in (and pays CostModel::block_cpu_ns before).
 bool blocks(OpKind k) {
@@ -272,17 +275,6 @@ int Machine::any_idle_cpu(const SimTask &t) {
   return fallback;
 }
 
-namespace {
-
-// A wake-up cost around its measured median: median x (0.72 + 0.4 E), E
-// exponential with mean 1, puts p90 at 1.64x the median (measured 1.5-1.9x).
-uint64_t draw_wakeup(Rng &rng, uint64_t median) {
-  return static_cast<uint64_t>(
-      std::llround(static_cast<double>(median) * (0.72 + 0.4 * rng.exponential(1.0))));
-}
-
-} // namespace
-
 bool Machine::sleeping(int c) const {
   const CpuState &cpu = cpus_[static_cast<size_t>(c)];
   return cpu.task < 0 && !cpu.agent && now_ > cpu.idle_since;
@@ -455,7 +447,11 @@ void Machine::start(int c, const Pick &pick) {
   // A CPU that was idle first leaves its idle loop: the task waits that
   // long more (on this CPU, which nobody else takes meanwhile).
   const uint64_t exit = idle_exit(c);
-  const uint64_t wait = now_ - t.runnable_since + exit;
+  // The scheduling class's own callbacks on the way (sched_ext's, for
+  // scxx: the wake-up, the dispatch) come before the task runs, so they
+  // count in its wait; they run at every start, a switch or not.
+  const uint64_t callbacks = t.rt ? 0 : side_->switch_extra_ns();
+  const uint64_t wait = now_ - t.runnable_since + exit + callbacks;
   if (now_ >= settings_.warmup_ns) {
     metrics_.queue_delay(t.cls(), wait);
     if (t.woke) {
@@ -475,6 +471,7 @@ void Machine::start(int c, const Pick &pick) {
   if (t.last_cpu >= 0 && t.last_cpu != c) {
     ++t.migrations;
   }
+  cpu.overhead_ns += callbacks;
   uint64_t cost = 0;
   if (cpu.last != t.id) {
     cost = settings_.costs.context_switch_ns;
@@ -488,7 +485,7 @@ void Machine::start(int c, const Pick &pick) {
   cpu.task = t.id;
   cpu.last = t.id;
   cpu.claimed = false;
-  cpu.progress_from = now_ + exit + cost;
+  cpu.progress_from = now_ + exit + callbacks + cost;
   cpu.run_start = now_;
   cpu.slice_ns = pick.slice_ns;
   cpu.key = pick.key;

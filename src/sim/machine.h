@@ -105,6 +105,9 @@ public:
   virtual void run(uint64_t end_ns) = 0;
   // Named counters for the report ("decisions", "cancelled", ...).
   [[nodiscard]] virtual std::map<std::string, uint64_t> counters() const { return {}; }
+  // What this scheduling class adds to every context switch (sched_ext's
+  // callbacks for scxx's side).
+  [[nodiscard]] virtual uint64_t switch_extra_ns() const { return 0; }
 };
 
 struct CpuState {

@@ -105,8 +105,9 @@ bool ScxxKernel::wait_for_work(int timeout_ms) {
   m_.run_until(m_.now() + m_.agent_idle_exit());
   if (yield_) {
     // Switched in from parked: one context switch, on the agent's clock.
-    m_.charge_agent(agent_cpu_, costs_.context_switch_ns);
-    m_.run_until(m_.now() + costs_.context_switch_ns);
+    const uint64_t cost = costs_.context_switch_ns + costs_.scxx_switch_ns;
+    m_.charge_agent(agent_cpu_, cost);
+    m_.run_until(m_.now() + cost);
   }
   if (agent_cpu_ >= 0) {
     agent_last_cpu_ = agent_cpu_;

@@ -43,6 +43,7 @@ public:
   void exited(SimTask &task) override;
   void run(uint64_t end_ns) override;
   [[nodiscard]] std::map<std::string, uint64_t> counters() const override;
+  [[nodiscard]] uint64_t switch_extra_ns() const override { return costs_.scxx_switch_ns; }
 
   // ---- Backend ----
   size_t dequeue(std::span<QueuedTask> out) override;

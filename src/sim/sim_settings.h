@@ -36,6 +36,11 @@ struct CostModel {
   // trip of `perf bench sched pipe` with both tasks on one CPU under EEVDF
   // (about 10,000 round trips/s: two switches each, with their pipe calls).
   uint64_t context_switch_ns = 50 * kNsecPerUsec;
+  // What sched_ext's callbacks add to each switch under scxx: the same
+  // pinned pipe under `scxx run --kernel-mode` (BPF decides every switch,
+  // no agent), less the switch above (scripts/measure-costs.sh: 104.8 us
+  // against 78.5 us in one run).
+  uint64_t scxx_switch_ns = 25 * kNsecPerUsec;
   // The scheduler tick: CONFIG_HZ=250 in Debian's kernels (fact).
   uint64_t tick_ns = 4 * kNsecPerMsec;
   // Background noise: interrupts and kernel threads steal noise_ns from a
