@@ -41,6 +41,7 @@ CONTROL_ARGS=(--context-switch-us 0 --tick-us 1000000000 --noise-us 0 --timer-wa
               --agent-per-task-us 0 --agent-wakeup-us 0)
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/lib/scxx-guest.sh"
 BIN=${SCXX_BIN:-$ROOT/build/src/daemon/scxx}
 SECONDS_EACH=6
 REPEATS=2
@@ -153,23 +154,15 @@ PY
             [ -z "$REPLAY" ] || break
             real=$TMP/real-$w-$p.txt
             [ "$r" = 1 ] || real=$TMP/real-$w-$p.r$r.txt
-            pid=""
             if [ "$p" != eevdf ]; then
                 # Real: rt-app under scxx with this policy, traced.
-                "$BIN" run --policy "$p" >"$TMP/scxx-$w-$p.log" 2>&1 &
-                pid=$!
-                for _ in $(seq 100); do
-                    [ "$(cat /sys/kernel/sched_ext/state)" = enabled ] && break
-                    sleep 0.1
-                done
-                [ "$(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)" = scxx ] ||
+                scxx_start "$TMP/scxx-$w-$p.log" --policy "$p" ||
                     { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx did not attach"; exit 1; }
             fi
             perf sched record -o "$RAW/real.data" -- rt-app "$TMP/$w.json" >"$TMP/rtapp.log" 2>&1 ||
                 { cat "$TMP/rtapp.log"; echo "calibrate.sh: rt-app failed under $p"; exit 1; }
-            if [ -n "$pid" ]; then
-                kill -INT "$pid"
-                wait "$pid" || { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx failed under $w"; exit 1; }
+            if [ "$p" != eevdf ]; then
+                scxx_stop || { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx failed under $w"; exit 1; }
             fi
             perf script -i "$RAW/real.data" -F comm,tid,cpu,time,event,trace >"$real" 2>/dev/null
             rm -f "$RAW/real.data"

@@ -10,7 +10,7 @@
 #     longer than 20 us between two clock reads);
 #   - a wake-up onto an idle CPU, from a timer on that CPU and from a task
 #     on another CPU: rt-app (one task on a private timer; a ping-pong
-#     pair) under `perf sched record`, under the kernel's scheduler and
+#     pair handing over through barriers) under `perf sched record`, under the kernel's scheduler and
 #     under scxx (fifo: an idle CPU is taken by BPF's fast path alone);
 #   - what rt-app's `run` costs: two tasks, one running 0.3 ms and one 3 ms
 #     every 6 ms, under the kernel's scheduler: the CPU time per activation
@@ -23,6 +23,7 @@
 #   --keep DIR keeps the traces (perf script text) in DIR.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/lib/scxx-guest.sh"
 BIN=${SCXX_BIN:-$ROOT/build/src/daemon/scxx}
 PROBE=${SCXX_NOISE_PROBE:-$ROOT/build/bench/noise_probe}
 SECONDS_EACH=4
@@ -78,8 +79,8 @@ cat >"$TMP/timer.json" <<JSON
 JSON
 cat >"$TMP/pingpong.json" <<JSON
 {"global": {"duration": $SECONDS_EACH, "calibration": "CPU0", "logdir": "$TMP", "log_basename": "rtapp"},
- "tasks": {"ping": {"loop": -1, "run": 200, "resume": "pong", "suspend": "ping"},
-           "pong": {"loop": -1, "suspend": "pong", "run": 200, "resume": "ping"}}}
+ "tasks": {"ping": {"loop": -1, "run": 200, "barrier1": "to_pong", "barrier2": "to_ping"},
+           "pong": {"loop": -1, "barrier1": "to_pong", "run": 200, "barrier2": "to_ping"}}}
 JSON
 cat >"$TMP/runs.json" <<JSON
 {"global": {"duration": $SECONDS_EACH, "calibration": "CPU0", "logdir": "$TMP", "log_basename": "rtapp"},
@@ -93,20 +94,8 @@ trace() { # $1 workload, $2 output
     rm -f "$TMP/p.data"
 }
 for w in timer pingpong runs; do trace "$w" "$TMP/eevdf-$w.txt"; done
-attach() { # scxx run ARGS... in the background; pid in $pid
-    "$BIN" run "$@" >"$TMP/scxx.log" 2>&1 &
-    pid=$!
-    for _ in $(seq 100); do
-        [ "$(cat /sys/kernel/sched_ext/state)" = enabled ] && break
-        sleep 0.1
-    done
-    [ "$(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)" = scxx ] ||
-        { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx did not attach"; exit 1; }
-}
-detach() {
-    kill -INT "$pid"
-    wait "$pid" || { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx failed"; exit 1; }
-}
+attach() { scxx_start "$TMP/scxx.log" "$@" || { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx did not attach"; exit 1; }; }
+detach() { scxx_stop || { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx failed"; exit 1; }; }
 attach --policy fifo
 for w in timer pingpong; do trace "$w" "$TMP/scxx-$w.txt"; done
 detach
@@ -126,16 +115,19 @@ def rank(xs, pct):
     xs = sorted(xs)
     return xs[max(0, math.ceil(pct / 100 * len(xs)) - 1)] / 1e3 if xs else float("nan")
 
+def events(path):
+    """(cpu, time in ns, event name, fields) of every line of a perf script."""
+    for line in open(path):
+        m = head.match(line)
+        if m:
+            yield (int(m.group(3)), int(m.group(4)) * 10**9 + int(m.group(5).ljust(9, "0")),
+                   m.group(6), dict(re.findall(r"(\w+)=(\S+)", m.group(7))))
+
 def idle_wakeups(path, comms):
     """Wake-up latency (waking to switch-in, us) of `comms` when the CPU that
     ran the task was idle: woken on that CPU (a timer) or from another."""
     waking, out = {}, {"local": [], "remote": []}
-    for line in open(path):
-        m = head.match(line)
-        if not m:
-            continue
-        cpu, ts = int(m.group(3)), int(m.group(4)) * 10**9 + int(m.group(5).ljust(9, "0"))
-        ev, f = m.group(6), dict(re.findall(r"(\w+)=(\S+)", m.group(7)))
+    for cpu, ts, ev, f in events(path):
         if ev.endswith("sched_waking") and f.get("comm") in comms:
             waking[int(f["pid"])] = (ts, cpu)
         elif ev.endswith("sched_switch"):
@@ -143,6 +135,19 @@ def idle_wakeups(path, comms):
             if w and f["prev_comm"].startswith("swapper"):
                 out["local" if w[1] == cpu else "remote"].append(ts - w[0])
     return out
+
+def cpu_per_activation(path, comm):
+    """CPU time (switch-in to switch-out, us) per wake-up of `comm`."""
+    on, cpu_ns, wakes = {}, 0, 0
+    for cpu, ts, ev, f in events(path):
+        if ev.endswith("sched_waking") and f.get("comm") == comm:
+            wakes += 1
+        elif ev.endswith("sched_switch"):
+            if cpu in on:
+                cpu_ns += ts - on.pop(cpu)
+            if f["next_comm"] == comm:
+                on[cpu] = ts
+    return cpu_ns / 1e3 / wakes if wakes else float("nan")
 
 print(f"\n{'cost':44} {'p50':>7} {'p90':>7} {'p99':>7} {'n':>6}")
 switch_us = 1e6 / pipe_ops / 2 if pipe_ops else float("nan")
@@ -160,23 +165,6 @@ for sched in ("eevdf", "scxx"):
         print(f"{sched + ': ' + label + ', us':44} {rank(xs, 50):7.0f} {rank(xs, 90):7.0f} "
               f"{rank(xs, 99):7.0f} {len(xs):6}")
         picked[(sched, kind)] = rank(xs, 50)
-def cpu_per_activation(path, comm):
-    """CPU time (switch-in to switch-out, us) per wake-up of `comm`."""
-    on, cpu_ns, wakes = {}, 0, 0
-    for line in open(path):
-        m = head.match(line)
-        if not m:
-            continue
-        cpu, ts = int(m.group(3)), int(m.group(4)) * 10**9 + int(m.group(5).ljust(9, "0"))
-        ev, f = m.group(6), dict(re.findall(r"(\w+)=(\S+)", m.group(7)))
-        if ev.endswith("sched_waking") and f.get("comm") == comm:
-            wakes += 1
-        elif ev.endswith("sched_switch"):
-            if cpu in on:
-                cpu_ns += ts - on.pop(cpu)
-            if f["next_comm"] == comm:
-                on[cpu] = ts
-    return cpu_ns / 1e3 / wakes if wakes else float("nan")
 
 short, long_ = (cpu_per_activation(f"{tmp}/eevdf-runs.txt", c) for c in ("run300", "run3000"))
 slope = (long_ - short) / 2700

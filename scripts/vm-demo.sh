@@ -3,19 +3,15 @@
 # a demo workload runs, its live state shown by `scxx monitor`, then a clean
 # stop with the exit reason and totals.
 set -euo pipefail
+. "$(dirname "$0")/lib/scxx-guest.sh"
 BIN=$1 SECS=$2 POLICY=$3
 LOG=$(mktemp)
 echo "[demo] kernel $(uname -r), $(nproc) CPUs, sched_ext state: $(cat /sys/kernel/sched_ext/state)"
 if [ "$POLICY" = kernel ]; then
-    "$BIN" run --kernel-mode >"$LOG" 2>&1 &
+    scxx_start "$LOG" --kernel-mode || true # the state line below says
 else
-    "$BIN" run --policy "$POLICY" >"$LOG" 2>&1 &
+    scxx_start "$LOG" --policy "$POLICY" || true
 fi
-pid=$!
-for _ in $(seq 100); do
-    [ "$(cat /sys/kernel/sched_ext/state)" = enabled ] && break
-    sleep 0.1
-done
 cat "$LOG"
 echo "[demo] sched_ext state: $(cat /sys/kernel/sched_ext/state), ops: $(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)"
 echo "[demo] workload: stress-ng --cpu $(nproc) --switch 1, hackbench in a loop, for ${SECS}s"
@@ -31,7 +27,6 @@ bench=$!
 echo "[demo] scxx monitor (per second; counts are per interval):"
 "$BIN" monitor --count "$SECS"
 wait "$stress" "$bench" || true
-kill -INT "$pid"
-wait "$pid" || true
+scxx_stop || true
 tail -n +2 "$LOG"
 echo "[demo] sched_ext state after stop: $(cat /sys/kernel/sched_ext/state)"

@@ -123,22 +123,18 @@ TEST(IdleExit, WakeUpsOntoIdleCpusWaitForThemToWake) {
   EXPECT_NEAR(static_cast<double>(tw.p90), 1.64 * static_cast<double>(s.costs.timer_wakeup_ns),
               0.15 * static_cast<double>(s.costs.timer_wakeup_ns));
   // Two tasks pinned to two CPUs waking each other: every wake-up is an IPI.
-  const RunResult pipe = simulate(parse_rtapp_json(R"({"tasks": {
+  const Workload pingpong = parse_rtapp_json(R"({"tasks": {
     "ping": {"cpus": [0], "run": 200, "resume": "pong", "suspend": "ping"},
     "pong": {"cpus": [1], "suspend": "pong", "run": 200, "resume": "ping"}}})",
-                                                   "p.json"),
-                                  "eevdf-model", s);
+                                             "p.json");
+  const RunResult pipe = simulate(pingpong, "eevdf-model", s);
   const Percentiles &pw = cls(pipe, "pong").wake;
   EXPECT_GT(pw.count, 1000U);
   EXPECT_NEAR(static_cast<double>(pw.p50), static_cast<double>(s.costs.idle_wakeup_ns),
               0.1 * static_cast<double>(s.costs.idle_wakeup_ns));
   // Without the cost, the same wake-ups are immediate.
   s.costs.idle_wakeup_ns = 0;
-  const RunResult free = simulate(parse_rtapp_json(R"({"tasks": {
-    "ping": {"cpus": [0], "run": 200, "resume": "pong", "suspend": "ping"},
-    "pong": {"cpus": [1], "suspend": "pong", "run": 200, "resume": "ping"}}})",
-                                                   "p.json"),
-                                  "eevdf-model", s);
+  const RunResult free = simulate(pingpong, "eevdf-model", s);
   EXPECT_EQ(cls(free, "pong").wake.p99, 0U);
 }
 
