@@ -66,7 +66,8 @@ int main(int argc, char **argv) {
     int sig = 0;
     sigwait(&usr1, &sig);
   }
-  const uint64_t until = now_ns() + static_cast<uint64_t>(secs * 1e9);
+  const uint64_t start = now_ns();
+  const uint64_t until = start + static_cast<uint64_t>(secs * 1e9);
   std::vector<Spinner> spinners(static_cast<size_t>(count));
   std::vector<pthread_t> threads;
   threads.reserve(spinners.size());
@@ -98,8 +99,12 @@ int main(int argc, char **argv) {
   getrusage(RUSAGE_SELF, &usage);
   const long long cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000LL +
                            (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
+  // The window on the monotonic clock, so that processes started apart can
+  // be compared over the time they ran.
   std::printf("spin_threads: %zu of %ld threads created, %zu ran, longest wait to start %llu ms, "
-              "cpu %lld ms\n",
-              threads.size(), count, ran, static_cast<unsigned long long>(worst / 1000000), cpu_ms);
+              "cpu %lld ms, window %llu-%llu ms\n",
+              threads.size(), count, ran, static_cast<unsigned long long>(worst / 1000000), cpu_ms,
+              static_cast<unsigned long long>(start / 1000000),
+              static_cast<unsigned long long>(now_ns() / 1000000));
   return ran == static_cast<size_t>(count) ? 0 : 1;
 }
