@@ -35,17 +35,31 @@ using scxx::BpfScheduler;
 using scxx::Decision;
 using scxx::QueuedTask;
 
+// Loading BPF programs needs root: otherwise the benchmark is skipped.
+bool running_as_root(benchmark::State &state) {
+  if (geteuid() != 0) {
+    state.SkipWithError("needs root to load BPF programs");
+    return false;
+  }
+  return true;
+}
+
+// The channel alone (no sched_ext): the SYSCALL programs stand in for the
+// scheduler's enqueue and dispatch.
+scxx::SchedulerOptions channel_only_options() {
+  scxx::SchedulerOptions opts;
+  opts.channel_only = true;
+  return opts;
+}
+
 // state.range(1): 1 = the producer wakes the reader as the scheduler's
 // enqueue does (an irq_work per batch when the reader has caught up), 0 =
 // no notification, which is what the queue-map channel has.
 void BM_RingChannel(benchmark::State &state) {
-  if (geteuid() != 0) {
-    state.SkipWithError("needs root to load BPF programs");
+  if (!running_as_root(state)) {
     return;
   }
-  scxx::SchedulerOptions opts;
-  opts.channel_only = true;
-  BpfScheduler sched(opts);
+  BpfScheduler sched(channel_only_options());
   const auto batch = static_cast<uint32_t>(state.range(0));
   const bool wake = state.range(1) != 0;
   std::vector<QueuedTask> tasks(batch);
@@ -85,8 +99,7 @@ int64_t run_prog(int fd, scxx_channel_test_arg &arg) {
 }
 
 void BM_QueueMapChannel(benchmark::State &state) {
-  if (geteuid() != 0) {
-    state.SkipWithError("needs root to load BPF programs");
+  if (!running_as_root(state)) {
     return;
   }
   std::unique_ptr<scxx_bench_queue, QueueSkelDeleter> skel(scxx_bench_queue__open_and_load());
@@ -126,12 +139,10 @@ void BM_QueueMapChannel(benchmark::State &state) {
 // state.range(0): 1 = the reader sleeps on the ring between messages as
 // the agent does with --agent-wakeup ring, 0 = it spins reading the ring.
 void BM_RingWakeup(benchmark::State &state) {
-  if (geteuid() != 0) {
-    state.SkipWithError("needs root to load BPF programs");
+  if (!running_as_root(state)) {
     return;
   }
-  scxx::SchedulerOptions opts;
-  opts.channel_only = true;
+  scxx::SchedulerOptions opts = channel_only_options();
   opts.agent_yield = false; // the ring wake-up: poll() on the ring's epoll fd
   BpfScheduler sched(opts);
   const bool sleeps = state.range(0) != 0;

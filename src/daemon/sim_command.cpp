@@ -12,13 +12,12 @@
 #include "sim/workload_file.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <initializer_list>
 #include <sstream>
 #include <stdexcept>
-#include <utility>
 
 namespace scxx {
 
@@ -30,6 +29,46 @@ uint64_t ns_of_us(double us) {
 double us_of_ns(uint64_t ns) {
   return static_cast<double>(ns) / 1e3;
 }
+
+// The cost model's times: each an option in microseconds over one
+// CostModel field.
+struct CostOption {
+  const char *flag;
+  const char *help;
+  uint64_t sim::CostModel::*ns;
+};
+
+const std::array kCostOptions{
+    CostOption{"--agent-wakeup-us",
+               "ring wake-up: from the first queued task to the sleeping agent running",
+               &sim::CostModel::agent_wakeup_ns},
+    CostOption{"--agent-step-us", "fixed cost of one agent loop iteration",
+               &sim::CostModel::agent_step_ns},
+    CostOption{"--agent-per-task-us", "agent cost per queued task received and per decision sent",
+               &sim::CostModel::agent_per_task_ns},
+    CostOption{"--context-switch-us", "cost of switching tasks",
+               &sim::CostModel::context_switch_ns},
+    CostOption{"--scxx-switch-us",
+               "what sched_ext's callbacks add to each switch under scxx's policies (not under "
+               "eevdf-model)",
+               &sim::CostModel::scxx_switch_ns},
+    CostOption{"--tick-us", "scheduler tick period (HZ=250)", &sim::CostModel::tick_ns},
+    CostOption{"--noise-interval-us", "mean gap between background interruptions per CPU (0: none)",
+               &sim::CostModel::noise_interval_ns},
+    CostOption{"--noise-us", "length of one background interruption", &sim::CostModel::noise_ns},
+    CostOption{"--timer-wakeup-us",
+               "median delay of a timer's wake-up on its idle CPU until the task runs (the idle "
+               "exit; each draws a spread around it)",
+               &sim::CostModel::timer_wakeup_ns},
+    CostOption{"--idle-wakeup-us",
+               "median delay of a wake-up that sends a task to another, idle CPU until it runs "
+               "there (the IPI and the idle exit)",
+               &sim::CostModel::idle_wakeup_ns},
+    CostOption{"--block-cpu-us",
+               "CPU time a task spends each time it reaches a sleep, timer, suspend or barrier "
+               "(the system call, the program's own work); not for --trace",
+               &sim::CostModel::block_cpu_ns},
+};
 
 std::vector<std::string> split_names(const std::string &list) {
   std::vector<std::string> out;
@@ -56,17 +95,9 @@ SimCommand::SimCommand(CLI::App &app)
   settings_ = d;
   slice_us_ = us_of_ns(d.policy_config.slice_ns);
   slice_min_us_ = us_of_ns(d.policy_config.slice_min_ns);
-  agent_wakeup_us_ = us_of_ns(c.agent_wakeup_ns);
-  agent_step_us_ = us_of_ns(c.agent_step_ns);
-  agent_per_task_us_ = us_of_ns(c.agent_per_task_ns);
-  context_switch_us_ = us_of_ns(c.context_switch_ns);
-  tick_us_ = us_of_ns(c.tick_ns);
-  noise_interval_us_ = us_of_ns(c.noise_interval_ns);
-  noise_us_ = us_of_ns(c.noise_ns);
-  timer_wakeup_us_ = us_of_ns(c.timer_wakeup_ns);
-  idle_wakeup_us_ = us_of_ns(c.idle_wakeup_ns);
-  block_cpu_us_ = us_of_ns(c.block_cpu_ns);
-  scxx_switch_us_ = us_of_ns(c.scxx_switch_ns);
+  for (const CostOption &o : kCostOptions) {
+    cost_us_.push_back(us_of_ns(c.*o.ns));
+  }
   idle_bound_ms_ = static_cast<double>(d.bounds.idle_while_waiting_ns) / 1e6;
   starvation_bound_ms_ = static_cast<double>(d.bounds.starvation_ns) / 1e6;
 
@@ -137,54 +168,15 @@ SimCommand::SimCommand(CLI::App &app)
       ->check(CLI::IsMember(agent_wakeup_names()))
       ->capture_default_str()
       ->group(costs);
-  cmd_->add_option("--agent-wakeup-us", agent_wakeup_us_,
-                   "ring wake-up: from the first queued task to the sleeping agent running")
-      ->capture_default_str()
-      ->group(costs);
-  cmd_->add_option("--agent-step-us", agent_step_us_, "fixed cost of one agent loop iteration")
-      ->capture_default_str()
-      ->group(costs);
-  cmd_->add_option("--agent-per-task-us", agent_per_task_us_,
-                   "agent cost per queued task received and per decision sent")
-      ->capture_default_str()
-      ->group(costs);
   cmd_->add_flag("--agent-off-cpu", agent_off_cpu_,
                  "the agent runs on a CPU of its own outside the model (default: on a "
                  "simulated CPU, preempting a task when none is idle)")
       ->group(costs);
-  cmd_->add_option("--context-switch-us", context_switch_us_, "cost of switching tasks")
-      ->capture_default_str()
-      ->group(costs);
-  cmd_->add_option("--scxx-switch-us", scxx_switch_us_,
-                   "what sched_ext's callbacks add to each switch under scxx's policies (not "
-                   "under eevdf-model)")
-      ->capture_default_str()
-      ->group(costs);
-  cmd_->add_option("--tick-us", tick_us_, "scheduler tick period (HZ=250)")
-      ->capture_default_str()
-      ->group(costs);
-  cmd_->add_option("--noise-interval-us", noise_interval_us_,
-                   "mean gap between background interruptions per CPU (0: none)")
-      ->capture_default_str()
-      ->group(costs);
-  cmd_->add_option("--noise-us", noise_us_, "length of one background interruption")
-      ->capture_default_str()
-      ->group(costs);
-  cmd_->add_option("--timer-wakeup-us", timer_wakeup_us_,
-                   "median delay of a timer's wake-up on its idle CPU until the task runs "
-                   "(the idle exit; each draws a spread around it)")
-      ->capture_default_str()
-      ->group(costs);
-  cmd_->add_option("--idle-wakeup-us", idle_wakeup_us_,
-                   "median delay of a wake-up that sends a task to another, idle CPU until it "
-                   "runs there (the IPI and the idle exit)")
-      ->capture_default_str()
-      ->group(costs);
-  cmd_->add_option("--block-cpu-us", block_cpu_us_,
-                   "CPU time a task spends each time it reaches a sleep, timer, suspend or "
-                   "barrier (the system call, the program's own work); not for --trace")
-      ->capture_default_str()
-      ->group(costs);
+  for (size_t i = 0; i < kCostOptions.size(); ++i) {
+    cmd_->add_option(kCostOptions[i].flag, cost_us_[i], kCostOptions[i].help)
+        ->capture_default_str()
+        ->group(costs);
+  }
   cmd_->add_option("--fast-path", fast_path_,
                    "waking tasks that find an idle CPU skip the agent while it holds nothing "
                    "(as `scxx run --fast-path`): policy (as the policy declares), on, off")
@@ -206,29 +198,21 @@ int SimCommand::run() {
   for (const std::string &lib : policy_libs_) {
     load_policy_library(lib);
   }
-  for (const auto &[flag, value] : std::initializer_list<std::pair<const char *, double>>{
-           {"--slice-us", slice_us_},
-           {"--slice-min-us", slice_min_us_},
-           {"--agent-wakeup-us", agent_wakeup_us_},
-           {"--agent-step-us", agent_step_us_},
-           {"--agent-per-task-us", agent_per_task_us_},
-           {"--context-switch-us", context_switch_us_},
-           {"--tick-us", tick_us_},
-           {"--noise-interval-us", noise_interval_us_},
-           {"--noise-us", noise_us_},
-           {"--timer-wakeup-us", timer_wakeup_us_},
-           {"--idle-wakeup-us", idle_wakeup_us_},
-           {"--block-cpu-us", block_cpu_us_},
-           {"--scxx-switch-us", scxx_switch_us_},
-           {"--idle-bound-ms", idle_bound_ms_},
-           {"--warmup-ms", warmup_ms_},
-           {"--starvation-bound-ms", starvation_bound_ms_}}) {
+  auto check_time = [](const char *flag, double value) {
     if (!(value >= 0 && value < 1e12)) { // also refuses NaN
       std::ostringstream msg;
       msg << "sim: " << flag << " must be a time of 0 or more (below 1e12), not " << value;
       throw ConfigError(msg.str());
     }
+  };
+  for (size_t i = 0; i < kCostOptions.size(); ++i) {
+    check_time(kCostOptions[i].flag, cost_us_[i]);
   }
+  check_time("--slice-us", slice_us_);
+  check_time("--slice-min-us", slice_min_us_);
+  check_time("--idle-bound-ms", idle_bound_ms_);
+  check_time("--warmup-ms", warmup_ms_);
+  check_time("--starvation-bound-ms", starvation_bound_ms_);
   sim::SimSettings s = settings_;
   s.policy_config.slice_ns = ns_of_us(slice_us_);
   s.policy_config.slice_min_ns = ns_of_us(slice_min_us_);
@@ -238,18 +222,10 @@ int SimCommand::run() {
   s.kernel.slice_ns = s.policy_config.slice_ns;
   s.kernel.slice_min_ns = s.policy_config.slice_min_ns;
   s.kernel.fast_path = fast_path_;
-  s.costs.agent_wakeup_ns = ns_of_us(agent_wakeup_us_);
-  s.costs.agent_step_ns = ns_of_us(agent_step_us_);
-  s.costs.agent_per_task_ns = ns_of_us(agent_per_task_us_);
+  for (size_t i = 0; i < kCostOptions.size(); ++i) {
+    s.costs.*kCostOptions[i].ns = ns_of_us(cost_us_[i]);
+  }
   s.costs.agent_on_cpu = !agent_off_cpu_;
-  s.costs.context_switch_ns = ns_of_us(context_switch_us_);
-  s.costs.tick_ns = ns_of_us(tick_us_);
-  s.costs.noise_interval_ns = ns_of_us(noise_interval_us_);
-  s.costs.noise_ns = ns_of_us(noise_us_);
-  s.costs.timer_wakeup_ns = ns_of_us(timer_wakeup_us_);
-  s.costs.idle_wakeup_ns = ns_of_us(idle_wakeup_us_);
-  s.costs.block_cpu_ns = ns_of_us(block_cpu_us_);
-  s.costs.scxx_switch_ns = ns_of_us(scxx_switch_us_);
   s.bounds.idle_while_waiting_ns = ns_of_us(idle_bound_ms_ * 1e3);
   s.bounds.starvation_ns = ns_of_us(starvation_bound_ms_ * 1e3);
   if (s.costs.tick_ns == 0) {

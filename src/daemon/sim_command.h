@@ -33,9 +33,7 @@ private:
   std::vector<std::string> policy_libs_;
   double seconds_ = 0;
   double slice_us_ = 0, slice_min_us_ = 0;
-  double agent_wakeup_us_ = 0, agent_step_us_ = 0, agent_per_task_us_ = 0;
-  double context_switch_us_ = 0, tick_us_ = 0, noise_interval_us_ = 0, noise_us_ = 0;
-  double timer_wakeup_us_ = 0, idle_wakeup_us_ = 0, block_cpu_us_ = 0, scxx_switch_us_ = 0;
+  std::vector<double> cost_us_; // one per cost option (sim_command.cpp's kCostOptions)
   double warmup_ms_ = 0;
   double idle_bound_ms_ = 0, starvation_bound_ms_ = 0;
   bool agent_off_cpu_ = false;
