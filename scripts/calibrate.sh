@@ -177,18 +177,13 @@ PY
 done
 
 report=${OUT:-/dev/stdout}
-python3 - "$TMP" "$POLICIES" "$WORKLOADS" "$RATIO_TOL" "$TAU_MIN" "$MIN_SAMPLES" "$ORDER_FACTOR" \
+PYTHONPATH="$ROOT/scripts/lib" python3 - "$TMP" "$POLICIES" "$WORKLOADS" "$RATIO_TOL" "$TAU_MIN" "$MIN_SAMPLES" "$ORDER_FACTOR" \
     "$REPEATS" "$warmup" >"$TMP/report.txt" <<'PY'
 import json, math, re, sys
+from perf_events import events, nearest_rank
 tmp, policies, workloads = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
 ratio_tol, tau_min, min_samples = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
 order_factor, repeats, warmup_ns = float(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9]) * 10**6
-head = re.compile(r"^\s*(.*?)\s+(-?\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+(\S+):\s*(.*)$")
-
-def nearest_rank(xs, pct):
-    xs = sorted(xs)
-    return xs[max(0, math.ceil(pct / 100 * len(xs)) - 1)] if xs else 0
-
 def real_samples(path, classes):
     """Wake-up latency (waking to running) and run-queue delay (runnable to
     running, after wake-ups and preemptions) per class, as the simulator
@@ -199,12 +194,7 @@ def real_samples(path, classes):
     def cls(pid):
         name = re.sub(r"-\d+$", "", names.get(pid, ""))
         return name if name in out else None
-    for line in open(path):
-        m = head.match(line)
-        if not m:
-            continue
-        ts = int(m.group(4)) * 10**9 + int(m.group(5).ljust(9, "0"))
-        ev, f = m.group(6), dict(re.findall(r"(\w+)=(\S+)", m.group(7)))
+    for _, ts, ev, f in events(path):
         if ev.endswith(("sched_waking", "sched_wakeup", "sched_wakeup_new")):
             pid = int(f["pid"])
             names[pid] = f.get("comm", names.get(pid, ""))

@@ -105,23 +105,16 @@ detach
 echo "context switch under scxx (kernel mode): perf bench sched pipe on CPU 0: $scxx_pipe_ops round trips/s" |
     tee -a "$report"
 
-python3 - "$TMP" "$pipe_ops" "$noise" "$scxx_pipe_ops" <<'PY' | tee -a "$report"
-import math, re, sys
+PYTHONPATH="$ROOT/scripts/lib" python3 - "$TMP" "$pipe_ops" "$noise" "$scxx_pipe_ops" <<'PY' |
+    tee -a "$report"
+import sys
+from perf_events import events, nearest_rank
 tmp, pipe_ops, noise = sys.argv[1], float(sys.argv[2] or 0), dict(
     kv.split("=") for kv in sys.argv[3].split())
-head = re.compile(r"^\s*(.*?)\s+(-?\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+(\S+):\s*(.*)$")
 
 def rank(xs, pct):
-    xs = sorted(xs)
-    return xs[max(0, math.ceil(pct / 100 * len(xs)) - 1)] / 1e3 if xs else float("nan")
-
-def events(path):
-    """(cpu, time in ns, event name, fields) of every line of a perf script."""
-    for line in open(path):
-        m = head.match(line)
-        if m:
-            yield (int(m.group(3)), int(m.group(4)) * 10**9 + int(m.group(5).ljust(9, "0")),
-                   m.group(6), dict(re.findall(r"(\w+)=(\S+)", m.group(7))))
+    """A percentile in us (NaN for no samples)."""
+    return nearest_rank(xs, pct) / 1e3 if xs else float("nan")
 
 def idle_wakeups(path, comms):
     """Wake-up latency (waking to switch-in, us) of `comms` when the CPU that
