@@ -43,18 +43,19 @@ double EevdfModel::vslice(const SimTask &t) const {
          static_cast<double>(t.weight);
 }
 
+double EevdfModel::running_vruntime(int cpu, const SimTask &t) {
+  return entity(t).vruntime + static_cast<double>(m_.now() - m_.cpu(cpu).run_start) *
+                                  static_cast<double>(kWeightDefault) /
+                                  static_cast<double>(t.weight);
+}
+
 double EevdfModel::avg_vruntime(int cpu) {
   double sum = 0;
   double weight = 0;
   auto add = [&](int id) {
     const SimTask &t = m_.tasks()[static_cast<size_t>(id)];
-    double v = entity(t).vruntime;
-    if (id == curr_[static_cast<size_t>(cpu)]) {
-      // The running task's vruntime up to now.
-      const CpuState &c = m_.cpu(cpu);
-      v += static_cast<double>(m_.now() - c.run_start) * static_cast<double>(kWeightDefault) /
-           static_cast<double>(t.weight);
-    }
+    const double v =
+        id == curr_[static_cast<size_t>(cpu)] ? running_vruntime(cpu, t) : entity(t).vruntime;
     sum += v * static_cast<double>(t.weight);
     weight += static_cast<double>(t.weight);
   };
@@ -114,11 +115,8 @@ void EevdfModel::enqueue(SimTask &t, bool wakeup) {
     // ran past its deadline, its slice is over and it gives way.
     const Entity &e = entity(t);
     const Entity &running = ent_[static_cast<size_t>(cur)];
-    const SimTask &rt = m_.tasks()[static_cast<size_t>(cur)];
-    const double running_v = running.vruntime + static_cast<double>(m_.now() - c.run_start) *
-                                                    static_cast<double>(kWeightDefault) /
-                                                    static_cast<double>(rt.weight);
-    const bool slice_over = running_v >= running.deadline;
+    const bool slice_over =
+        running_vruntime(cpu, m_.tasks()[static_cast<size_t>(cur)]) >= running.deadline;
     if (e.vruntime <= avg_vruntime(cpu) + kVtimeSlack &&
         (slice_over || e.deadline < running.deadline)) {
       m_.kick(cpu, true);
@@ -174,13 +172,8 @@ void EevdfModel::stopped(int cpu, SimTask &t, uint64_t ran_ns, bool runnable) {
 }
 
 bool EevdfModel::tick(int cpu, SimTask &t) {
-  const Entity &e = entity(t);
-  const CpuState &c = m_.cpu(cpu);
-  const double v = e.vruntime + static_cast<double>(m_.now() - c.run_start) *
-                                    static_cast<double>(kWeightDefault) /
-                                    static_cast<double>(t.weight);
   // Its deadline passed: pick again (it may well win again).
-  return v >= e.deadline && !rq_[static_cast<size_t>(cpu)].empty();
+  return running_vruntime(cpu, t) >= entity(t).deadline && !rq_[static_cast<size_t>(cpu)].empty();
 }
 
 bool EevdfModel::pull(int to, bool only_if_idle) {

@@ -44,6 +44,8 @@ private:
 
   Entity &entity(const SimTask &t);
   [[nodiscard]] double vslice(const SimTask &t) const;
+  // The vruntime of `t`, running on `cpu`, up to now.
+  double running_vruntime(int cpu, const SimTask &t);
   // The weighted average vruntime of a queue, the running task included.
   double avg_vruntime(int cpu);
   void place(SimTask &t, int cpu, bool wakeup);
