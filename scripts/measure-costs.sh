@@ -105,8 +105,8 @@ detach
 echo "context switch under scxx (kernel mode): perf bench sched pipe on CPU 0: $scxx_pipe_ops round trips/s" |
     tee -a "$report"
 
-PYTHONPATH="$ROOT/scripts/lib" python3 - "$TMP" "$pipe_ops" "$noise" "$scxx_pipe_ops" <<'PY' |
-    tee -a "$report"
+export PYTHONPATH="$ROOT/scripts/lib"
+python3 - "$TMP" "$pipe_ops" "$noise" "$scxx_pipe_ops" <<'PY' | tee -a "$report"
 import sys
 from perf_events import events, nearest_rank
 tmp, pipe_ops, noise = sys.argv[1], float(sys.argv[2] or 0), dict(
