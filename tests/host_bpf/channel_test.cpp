@@ -143,7 +143,9 @@ TEST_F(ChannelTest, SelectCpuNeedsCtxSizeIn) {
   // The SYSCALL program must be run with ctx_size_in, not just ctx_in.
   scxx_select_cpu_arg arg{getpid(), 0, 0};
   const int fd = bpf_program__fd(sched_->skeleton()->progs.scxx_select_cpu);
-  LIBBPF_OPTS(bpf_test_run_opts, without_size, .ctx_in = &arg);
+  bpf_test_run_opts without_size{}; // what LIBBPF_OPTS builds, without its C99 literal
+  without_size.sz = sizeof(without_size);
+  without_size.ctx_in = &arg;
   EXPECT_NE(bpf_prog_test_run_opts(fd, &without_size), 0);
   EXPECT_EQ(errno, EINVAL);
 
