@@ -42,6 +42,7 @@ CONTROL_ARGS=(--context-switch-us 0 --tick-us 1000000000 --noise-us 0 --timer-wa
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib/scxx-guest.sh"
+. "$ROOT/scripts/lib/rtapp-guest.sh"
 BIN=${SCXX_BIN:-$ROOT/build/src/daemon/scxx}
 SECONDS_EACH=6
 REPEATS=2
@@ -93,8 +94,8 @@ elif [ ! -d /sys/kernel/sched_ext ]; then
     out=${OUT:-$ROOT/calibration-report.txt}
     n_w=$(echo "$WORKLOADS" | tr ',' '\n' | grep -c .)
     n_p=$(echo "$POLICIES" | tr ',' '\n' | grep -c .)
-    # A run: scxx attach, rt-app (with its own calibration), perf script and
-    # two simulations; about 30 s besides the workload itself on 2 vCPUs.
+    # A run: scxx attach, rt-app (calibrated once per boot), perf script and
+    # two simulations; under 30 s besides the workload itself on 2 vCPUs.
     timeout=$((180 + n_w * n_p * (REPEATS * (SECONDS_EACH + 30) + 15)))
     keep_args=()
     [ -n "$KEEP" ] && keep_args=(--keep "$results/kept")
@@ -122,10 +123,11 @@ else
     RAW=$TMP # perf's own file stays on the guest's disk, not in the shared --keep directory
     [ -n "$KEEP" ] && { mkdir -p "$KEEP"; TMP=$KEEP; }
     CPUS=$(nproc)
-    printf 'SECONDS_EACH=%s\nREPEATS=%s\nPOLICIES=%s\nWORKLOADS=%s\nCPUS=%s\n' \
-        "$SECONDS_EACH" "$REPEATS" "$POLICIES" "$WORKLOADS" "$CPUS" >"$TMP/params"
+    NS_PER_LOOP=$(rtapp_ns_per_loop "$RAW") || { echo "calibrate.sh: rt-app could not calibrate"; exit 1; }
+    printf 'SECONDS_EACH=%s\nREPEATS=%s\nPOLICIES=%s\nWORKLOADS=%s\nCPUS=%s\nNS_PER_LOOP=%s\n' \
+        "$SECONDS_EACH" "$REPEATS" "$POLICIES" "$WORKLOADS" "$CPUS" "$NS_PER_LOOP" >"$TMP/params"
     echo "calibration: $CPUS CPUs, ${SECONDS_EACH}s per run, $REPEATS repeats, policies $POLICIES, workloads $WORKLOADS," \
-        "model ${SIM_ARGS:-as built}"
+        "rt-app $NS_PER_LOOP ns per loop, model ${SIM_ARGS:-as built}"
 fi
 read -r -a sim_args <<<"$SIM_ARGS"
 # A run shorter than twice the warm-up (--short) keeps its first half out.
@@ -140,11 +142,11 @@ for w in "${workloads[@]}"; do
     [ -f "$src" ] || { echo "calibrate.sh: no workload $src"; exit 2; }
     # The same file for rt-app and the simulator, with this run's length and
     # rt-app's logs out of the way.
-    [ -n "$REPLAY" ] || python3 - "$src" "$TMP/$w.json" "$SECONDS_EACH" <<'PY'
+    [ -n "$REPLAY" ] || python3 - "$src" "$TMP/$w.json" "$SECONDS_EACH" "$NS_PER_LOOP" <<'PY'
 import json, sys
 w = json.load(open(sys.argv[1]))
 w.setdefault("global", {}).update({"duration": int(sys.argv[3]), "logdir": "/tmp",
-                                   "log_basename": "rtapp", "calibration": "CPU0"})
+                                   "log_basename": "rtapp", "calibration": int(sys.argv[4])})
 json.dump(w, open(sys.argv[2], "w"))
 PY
     for p in "${policies[@]}"; do
@@ -159,13 +161,11 @@ PY
                 scxx_start "$TMP/scxx-$w-$p.log" --policy "$p" ||
                     { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx did not attach"; exit 1; }
             fi
-            perf sched record -o "$RAW/real.data" -- rt-app "$TMP/$w.json" >"$TMP/rtapp.log" 2>&1 ||
-                { cat "$TMP/rtapp.log"; echo "calibrate.sh: rt-app failed under $p"; exit 1; }
+            rtapp_traced "$TMP/$w.json" "$real" "$RAW/rtapp.log" ||
+                { cat "$RAW/rtapp.log"; echo "calibrate.sh: rt-app failed under $p"; exit 1; }
             if [ "$p" != eevdf ]; then
                 scxx_stop || { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx failed under $w"; exit 1; }
             fi
-            perf script -i "$RAW/real.data" -F comm,tid,cpu,time,event,trace >"$real" 2>/dev/null
-            rm -f "$RAW/real.data"
         done
         # Simulated: the same workload, machine and policy; and the control.
         "$BIN" sim -w "$TMP/$w.json" --policy "$sim_policy" --cpus "$CPUS" --seconds "$SECONDS_EACH" \

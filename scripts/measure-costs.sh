@@ -14,8 +14,8 @@
 #     under scxx (fifo: an idle CPU is taken by BPF's fast path alone);
 #   - what rt-app's `run` costs: two tasks, one running 0.3 ms and one 3 ms
 #     every 6 ms, under the kernel's scheduler: the CPU time per activation
-#     against the time asked (rt-app turns it into loops it calibrated at
-#     its start).
+#     against the time asked (rt-app turns it into loops, at the rate it
+#     measured once at the start; see scripts/lib/rtapp-guest.sh).
 # Prints a table and the `scxx sim` options that model them.
 #
 # Usage: scripts/measure-costs.sh [--seconds S] [--out FILE] [--keep DIR]
@@ -24,6 +24,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib/scxx-guest.sh"
+. "$ROOT/scripts/lib/rtapp-guest.sh"
 BIN=${SCXX_BIN:-$ROOT/build/src/daemon/scxx}
 PROBE=${SCXX_NOISE_PROBE:-$ROOT/build/bench/noise_probe}
 SECONDS_EACH=4
@@ -73,25 +74,24 @@ echo "context switch: perf bench sched pipe on CPU 0: $pipe_ops round trips/s" |
 echo "noise on CPU 1: $noise" | tee -a "$report"
 
 # ---- wake-ups onto an idle CPU ----
+NS_PER_LOOP=$(rtapp_ns_per_loop "$TMP") || { echo "measure-costs.sh: rt-app could not calibrate"; exit 1; }
 cat >"$TMP/timer.json" <<JSON
-{"global": {"duration": $SECONDS_EACH, "calibration": "CPU0", "logdir": "$TMP", "log_basename": "rtapp"},
+{"global": {"duration": $SECONDS_EACH, "calibration": $NS_PER_LOOP, "logdir": "$TMP", "log_basename": "rtapp"},
  "tasks": {"timer": {"loop": -1, "run": 300, "timer": {"ref": "unique_t", "period": 9000}}}}
 JSON
 cat >"$TMP/pingpong.json" <<JSON
-{"global": {"duration": $SECONDS_EACH, "calibration": "CPU0", "logdir": "$TMP", "log_basename": "rtapp"},
+{"global": {"duration": $SECONDS_EACH, "calibration": $NS_PER_LOOP, "logdir": "$TMP", "log_basename": "rtapp"},
  "tasks": {"ping": {"loop": -1, "run": 200, "barrier1": "to_pong", "barrier2": "to_ping"},
            "pong": {"loop": -1, "barrier1": "to_pong", "run": 200, "barrier2": "to_ping"}}}
 JSON
 cat >"$TMP/runs.json" <<JSON
-{"global": {"duration": $SECONDS_EACH, "calibration": "CPU0", "logdir": "$TMP", "log_basename": "rtapp"},
+{"global": {"duration": $SECONDS_EACH, "calibration": $NS_PER_LOOP, "logdir": "$TMP", "log_basename": "rtapp"},
  "tasks": {"run300": {"loop": -1, "run": 300, "sleep": 6000},
            "run3000": {"loop": -1, "run": 3000, "sleep": 6000}}}
 JSON
 trace() { # $1 workload, $2 output
-    perf sched record -o "$TMP/p.data" -- rt-app "$TMP/$1.json" >"$TMP/rtapp.log" 2>&1 ||
+    rtapp_traced "$TMP/$1.json" "$2" "$TMP/rtapp.log" ||
         { cat "$TMP/rtapp.log"; echo "measure-costs.sh: rt-app failed"; exit 1; }
-    perf script -i "$TMP/p.data" -F comm,tid,cpu,time,event,trace >"$2" 2>/dev/null
-    rm -f "$TMP/p.data"
 }
 for w in timer pingpong runs; do trace "$w" "$TMP/eevdf-$w.txt"; done
 attach() { scxx_start "$TMP/scxx.log" "$@" || { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx did not attach"; exit 1; }; }
