@@ -8,9 +8,11 @@
 # ratio sim/real; per workload Kendall's tau between the order of the
 # (policy, class) p99s in the simulator and for real; and every pair whose
 # real p99s differ 1.5x or more, which the simulator must order the same
-# way. Each real run is repeated (--repeats): a pair whose repeats overlap
-# is a tie, not an order, so the report also gives tau over the pairs the
-# real machine itself orders the same way every time. A deliberately wrong
+# way. Each real run is repeated (--repeats), each repeat in a boot of its
+# own: a policy's p99 on a light workload moved more between boots than
+# between runs within one boot. A pair whose repeats overlap is a tie, not
+# an order, so the report also gives tau over the pairs the real machine
+# itself orders the same way every time. A deliberately wrong
 # model (no context-switch cost, no tick, no noise, no idle exit, no cost
 # at blocking points, a free agent) runs as a negative control and must be
 # told apart. A percentile with fewer than 100 samples on either side is
@@ -20,9 +22,11 @@
 #                             [--policies a,b,c] [--workloads w1,w2]
 #                             [--out FILE] [--keep DIR] [--sim-args "ARGS"]
 #        scripts/calibrate.sh --replay DIR [--sim-args "ARGS"] [--out FILE]
-#   On the host it boots the VM (tools/vm/scxx-vm) and runs itself there;
-#   inside the VM it measures. Defaults: gthulhu,fifo,vtime,eevdf, every
-#   workload, 6 s per run, 2 repeats (about 35 minutes). --short: gthulhu
+#   On the host it boots the VM (tools/vm/scxx-vm) once per repeat and runs
+#   itself there for the real runs, then simulates and reports on the host;
+#   run inside the VM it does everything in that boot. Defaults:
+#   gthulhu,fifo,vtime,eevdf, every workload, 6 s per run, 2 repeats (about
+#   25 minutes). --short: gthulhu
 #   and fifo on two workloads for 3 s each, once (the vm test
 #   sim_calibrate_short). --keep DIR keeps the real runs' traces; --replay
 #   DIR then redoes only the simulated side against them, on the host in
@@ -53,6 +57,8 @@ SHORT=0
 KEEP=""
 REPLAY=""
 SIM_ARGS=""
+BOOT_REPEAT=""
+first=1 last=0 # the repeats this boot runs (none in a replay)
 while [ $# -gt 0 ]; do
     case $1 in
         --short) SHORT=1 ;;
@@ -64,6 +70,7 @@ while [ $# -gt 0 ]; do
         --keep) KEEP=$2; shift ;;
         --replay) REPLAY=$2; shift ;;
         --sim-args) SIM_ARGS=$2; shift ;;
+        --boot-repeat) BOOT_REPEAT=$2; shift ;; # inside the VM: repeat N's real runs only
         -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
         *) echo "calibrate.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -78,6 +85,10 @@ fi
 for n in "$SECONDS_EACH" "$REPEATS"; do
     case $n in '' | *[!0-9]* | 0) echo "calibrate.sh: --seconds and --repeats take a whole number above 0" >&2; exit 2 ;; esac
 done
+if [ -n "$BOOT_REPEAT" ]; then
+    case $BOOT_REPEAT in *[!0-9]* | 0) echo "calibrate.sh: --boot-repeat takes 1 to --repeats" >&2; exit 2 ;; esac
+    [ "$BOOT_REPEAT" -le "$REPEATS" ] || { echo "calibrate.sh: --boot-repeat $BOOT_REPEAT is above --repeats $REPEATS" >&2; exit 2; }
+fi
 WDIR=$ROOT/examples/workloads/calibration
 if [ -z "$WORKLOADS" ]; then
     WORKLOADS=$(cd "$WDIR" && ls -1 *.json | sed 's/\.json$//' | paste -sd,)
@@ -89,20 +100,24 @@ if [ -n "$REPLAY" ]; then
     REPEATS=1
     . "$REPLAY/params" # SECONDS_EACH POLICIES WORKLOADS CPUS (REPEATS) of that run
 elif [ ! -d /sys/kernel/sched_ext ]; then
-    # On the host: run this script in the VM, the report in a shared directory.
+    # On the host: each repeat's real runs in a boot of their own (this
+    # script again, in the VM), into a shared directory; then the simulated
+    # side and the report here, as a replay of them.
     results=$(mktemp -d)
+    trap 'rm -rf "$results"' EXIT
     out=${OUT:-$ROOT/calibration-report.txt}
     n_w=$(echo "$WORKLOADS" | tr ',' '\n' | grep -c .)
     n_p=$(echo "$POLICIES" | tr ',' '\n' | grep -c .)
-    # A run: scxx attach, rt-app (calibrated once per boot), perf script and
-    # two simulations; under 30 s besides the workload itself on 2 vCPUs.
-    timeout=$((180 + n_w * n_p * (REPEATS * (SECONDS_EACH + 30) + 15)))
-    keep_args=()
-    [ -n "$KEEP" ] && keep_args=(--keep "$results/kept")
-    "$ROOT/tools/vm/scxx-vm" --cpus "${SCXX_VM_TEST_CPUS:-2}" --timeout "$timeout" \
-        --results "$results" -- "$0" --seconds "$SECONDS_EACH" --repeats "$REPEATS" --policies "$POLICIES" \
-        --workloads "$WORKLOADS" --out "$results/report.txt" --sim-args "$SIM_ARGS" "${keep_args[@]}"
-    cp "$results/report.txt" "$out"
+    # A run: scxx attach, rt-app (calibrated once per boot) and perf script;
+    # under 20 s besides the workload itself on 2 vCPUs.
+    timeout=$((180 + n_w * n_p * (SECONDS_EACH + 30)))
+    for ((r = 1; r <= REPEATS; r++)); do
+        echo "calibrate.sh: boot $r of $REPEATS"
+        "$ROOT/tools/vm/scxx-vm" --cpus "${SCXX_VM_TEST_CPUS:-2}" --timeout "$timeout" \
+            --results "$results" -- "$0" --seconds "$SECONDS_EACH" --repeats "$REPEATS" --boot-repeat "$r" \
+            --policies "$POLICIES" --workloads "$WORKLOADS" --keep "$results/kept"
+    done
+    "$0" --replay "$results/kept" --sim-args "$SIM_ARGS" --out "$out"
     if [ -n "$KEEP" ]; then
         mkdir -p "$KEEP" && cp -r "$results/kept/." "$KEEP/"
         echo "calibrate.sh: the real runs are kept in $KEEP (replay: --replay $KEEP)"
@@ -113,8 +128,9 @@ fi
 
 if [ -n "$REPLAY" ]; then
     TMP=$REPLAY
-    echo "calibration (replay of $REPLAY): $CPUS CPUs, ${SECONDS_EACH}s per run, policies $POLICIES," \
-        "workloads $WORKLOADS, model ${SIM_ARGS:-as built}"
+    loops=$(grep -o '^NS_PER_LOOP[_R0-9]*=[0-9]*' "$REPLAY/params" | cut -d= -f2 | paste -sd/)
+    echo "calibration: $CPUS CPUs, ${SECONDS_EACH}s per run, $REPEATS repeat(s), policies $POLICIES," \
+        "workloads $WORKLOADS, rt-app ${loops:-?} ns per loop; real runs from $REPLAY; model ${SIM_ARGS:-as built}"
 else
     for tool in rt-app perf python3; do
         command -v "$tool" >/dev/null || { echo "calibrate.sh: '$tool' is missing (scripts/setup.sh)"; exit 77; }
@@ -124,10 +140,15 @@ else
     [ -n "$KEEP" ] && { mkdir -p "$KEEP"; TMP=$KEEP; }
     CPUS=$(nproc)
     NS_PER_LOOP=$(rtapp_ns_per_loop "$RAW") || { echo "calibrate.sh: rt-app could not calibrate"; exit 1; }
-    printf 'SECONDS_EACH=%s\nREPEATS=%s\nPOLICIES=%s\nWORKLOADS=%s\nCPUS=%s\nNS_PER_LOOP=%s\n' \
-        "$SECONDS_EACH" "$REPEATS" "$POLICIES" "$WORKLOADS" "$CPUS" "$NS_PER_LOOP" >"$TMP/params"
-    echo "calibration: $CPUS CPUs, ${SECONDS_EACH}s per run, $REPEATS repeats, policies $POLICIES, workloads $WORKLOADS," \
-        "rt-app $NS_PER_LOOP ns per loop, model ${SIM_ARGS:-as built}"
+    first=1 last=$REPEATS
+    if [ -n "$BOOT_REPEAT" ]; then
+        first=$BOOT_REPEAT last=$BOOT_REPEAT
+    fi
+    [ "$first" != 1 ] || printf 'SECONDS_EACH=%s\nREPEATS=%s\nPOLICIES=%s\nWORKLOADS=%s\nCPUS=%s\nSEPARATE_BOOTS=%s\n' \
+        "$SECONDS_EACH" "$REPEATS" "$POLICIES" "$WORKLOADS" "$CPUS" "${BOOT_REPEAT:+1}" >"$TMP/params"
+    for ((r = first; r <= last; r++)); do echo "NS_PER_LOOP_R$r=$NS_PER_LOOP" >>"$TMP/params"; done
+    echo "calibration: $CPUS CPUs, ${SECONDS_EACH}s per run, repeats $first-$last of $REPEATS in this boot," \
+        "policies $POLICIES, workloads $WORKLOADS, rt-app $NS_PER_LOOP ns per loop, model ${SIM_ARGS:-as built}"
 fi
 read -r -a sim_args <<<"$SIM_ARGS"
 # A run shorter than twice the warm-up (--short) keeps its first half out.
@@ -152,7 +173,7 @@ PY
     for p in "${policies[@]}"; do
         sim_policy=$p
         [ "$p" = eevdf ] && sim_policy=eevdf-model
-        for ((r = 1; r <= REPEATS; r++)); do
+        for ((r = first; r <= last; r++)); do
             [ -z "$REPLAY" ] || break
             real=$TMP/real-$w-$p.txt
             [ "$r" = 1 ] || real=$TMP/real-$w-$p.r$r.txt
@@ -167,6 +188,10 @@ PY
                 scxx_stop || { cat "$TMP/scxx-$w-$p.log"; echo "calibrate.sh: scxx failed under $w"; exit 1; }
             fi
         done
+        if [ -n "$BOOT_REPEAT" ]; then
+            echo "  $w under $p: traced (repeat $BOOT_REPEAT)"
+            continue
+        fi
         # Simulated: the same workload, machine and policy; and the control.
         "$BIN" sim -w "$TMP/$w.json" --policy "$sim_policy" --cpus "$CPUS" --seconds "$SECONDS_EACH" \
             --warmup-ms "$warmup" "${sim_args[@]}" --json "$TMP/sim-$w-$p.json" >/dev/null
@@ -176,14 +201,16 @@ PY
     done
 done
 
+[ -z "$BOOT_REPEAT" ] || exit 0 # the host simulates and reports
 report=${OUT:-/dev/stdout}
 PYTHONPATH="$ROOT/scripts/lib" python3 - "$TMP" "$POLICIES" "$WORKLOADS" "$RATIO_TOL" "$TAU_MIN" "$MIN_SAMPLES" "$ORDER_FACTOR" \
-    "$REPEATS" "$warmup" >"$TMP/report.txt" <<'PY'
+    "$REPEATS" "$warmup" "${SEPARATE_BOOTS:+each in a boot of its own}" >"$TMP/report.txt" <<'PY'
 import json, math, re, sys
 from perf_events import events, nearest_rank
 tmp, policies, workloads = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
 ratio_tol, tau_min, min_samples = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
 order_factor, repeats, warmup_ns = float(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9]) * 10**6
+boots = f" {sys.argv[10]}" if len(sys.argv) > 10 and sys.argv[10] else ""
 def real_samples(path, classes):
     """Wake-up latency (waking to running) and run-queue delay (runnable to
     running, after wake-ups and preemptions) per class, as the simulator
@@ -261,7 +288,7 @@ pairs = {k: [0, 0, 0, 0] for k in kinds}  # right, all 1.5x pairs, right among r
 wrong = []
 print(f"tolerances (fixed before the run): sim/real p99 within [1/{ratio_tol:g}, {ratio_tol:g}], "
       f"Kendall tau >= {tau_min:g}, at least {min_samples} samples per side; pairs whose real p99s "
-      f"differ {order_factor:g}x or more must be ordered alike; {repeats} real run(s) per item "
+      f"differ {order_factor:g}x or more must be ordered alike; {repeats} real run(s) per item{boots} "
       f"(real us: their geometric mean; range: lowest-highest); latencies from "
       f"{warmup_ns / 1e9:g} s after the first workload task on both sides")
 print(f"{'workload':20} {'policy':8} {'class':12} {'metric':6} {'real us':>9} {'range':>17} {'n':>6} "
