@@ -26,9 +26,8 @@
 #   itself there for the real runs, then simulates and reports on the host;
 #   run inside the VM it does everything in that boot. Defaults:
 #   gthulhu,fifo,vtime,eevdf, every workload, 6 s per run, 2 repeats (about
-#   25 minutes). --short: gthulhu
-#   and fifo on two workloads for 3 s each, once (the vm test
-#   sim_calibrate_short). --keep DIR keeps the real runs' traces; --replay
+#   25 minutes). --short: gthulhu and fifo on two workloads for 3 s each,
+#   once (the vm test sim_calibrate_short). --keep DIR keeps the real runs' traces; --replay
 #   DIR then redoes only the simulated side against them, on the host in
 #   seconds, e.g. to try a cost model given by --sim-args (extra `scxx sim`
 #   options for the model's runs).
@@ -71,7 +70,7 @@ while [ $# -gt 0 ]; do
         --replay) REPLAY=$2; shift ;;
         --sim-args) SIM_ARGS=$2; shift ;;
         --boot-repeat) BOOT_REPEAT=$2; shift ;; # inside the VM: repeat N's real runs only
-        -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
+        -h | --help) awk 'NR > 1 && /^set -euo/ {exit} NR > 1' "$0"; exit 0 ;;
         *) echo "calibrate.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
