@@ -12,6 +12,10 @@
 #     on another CPU: rt-app (one task on a private timer; a ping-pong
 #     pair handing over through barriers) under `perf sched record`, under the kernel's scheduler and
 #     under scxx (fifo: an idle CPU is taken by BPF's fast path alone);
+#   - a wake-up onto a busy CPU: one task on a private timer beside two
+#     hogs, under both; under scxx split into the wait for the agent to run
+#     and the agent's time on the CPU (the agent decides every such
+#     wake-up; the first is the model's --agent-kick-us);
 #   - what rt-app's `run` costs: two tasks, one running 0.3 ms and one 3 ms
 #     every 6 ms, under the kernel's scheduler: the CPU time per activation
 #     against the time asked (rt-app turns it into loops, at the rate it
@@ -84,6 +88,13 @@ cat >"$TMP/pingpong.json" <<JSON
  "tasks": {"ping": {"loop": -1, "run": 200, "barrier1": "to_pong", "barrier2": "to_ping"},
            "pong": {"loop": -1, "barrier1": "to_pong", "run": 200, "barrier2": "to_ping"}}}
 JSON
+# Both CPUs busy with hogs: a waking task needs a CPU taken from a hog
+# (under scxx, first for the agent, which decides, then for the task).
+cat >"$TMP/busy.json" <<JSON
+{"global": {"duration": $SECONDS_EACH, "calibration": $NS_PER_LOOP, "logdir": "$TMP", "log_basename": "rtapp"},
+ "tasks": {"hog": {"instance": 2, "loop": -1, "run": 1000000},
+           "waker": {"loop": -1, "run": 300, "timer": {"ref": "unique_w", "period": 9000}}}}
+JSON
 cat >"$TMP/runs.json" <<JSON
 {"global": {"duration": $SECONDS_EACH, "calibration": $NS_PER_LOOP, "logdir": "$TMP", "log_basename": "rtapp"},
  "tasks": {"run300": {"loop": -1, "run": 300, "sleep": 6000},
@@ -93,11 +104,11 @@ trace() { # $1 workload, $2 output
     rtapp_traced "$TMP/$1.json" "$2" "$TMP/rtapp.log" ||
         { cat "$TMP/rtapp.log"; echo "measure-costs.sh: rt-app failed"; exit 1; }
 }
-for w in timer pingpong runs; do trace "$w" "$TMP/eevdf-$w.txt"; done
+for w in timer pingpong busy runs; do trace "$w" "$TMP/eevdf-$w.txt"; done
 attach() { scxx_start "$TMP/scxx.log" "$@" || { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx did not attach"; exit 1; }; }
 detach() { scxx_stop || { cat "$TMP/scxx.log"; echo "measure-costs.sh: scxx failed"; exit 1; }; }
 attach --policy fifo
-for w in timer pingpong; do trace "$w" "$TMP/scxx-$w.txt"; done
+for w in timer pingpong busy; do trace "$w" "$TMP/scxx-$w.txt"; done
 detach
 attach --kernel-mode
 scxx_pipe_ops=$(taskset -c 0 perf bench sched pipe -l 20000 2>&1 | awk '/ops\/sec/ {print $1}')
@@ -127,6 +138,28 @@ def idle_wakeups(path, comms):
             w = waking.pop(int(f["next_pid"]), None)
             if w and f["prev_comm"].startswith("swapper"):
                 out["local" if w[1] == cpu else "remote"].append(ts - w[0])
+    return out
+
+def busy_wakeups(path, comm):
+    """Wake-ups of `comm` that took a CPU from another task: waking to the
+    task's switch-in, waking to the agent's first switch-in after it (scxx),
+    and the agent's time on the CPU each time (all us)."""
+    waking, agent_on, out = {}, {}, {"task": [], "agent": [], "agent run": []}
+    for cpu, ts, ev, f in events(path):
+        if ev.endswith("sched_waking") and f.get("comm") == comm:
+            waking[int(f["pid"])] = [ts, None]
+        elif ev.endswith("sched_switch"):
+            if cpu in agent_on:
+                out["agent run"].append(ts - agent_on.pop(cpu))
+            if f["next_comm"] == "scxx":
+                agent_on[cpu] = ts
+                for w in waking.values():
+                    w[1] = w[1] or ts
+            w = waking.pop(int(f["next_pid"]), None)
+            if w and not f["prev_comm"].startswith("swapper"):
+                out["task"].append(ts - w[0])
+                if w[1]:
+                    out["agent"].append(w[1] - w[0])
     return out
 
 def cpu_per_activation(path, comm):
@@ -159,6 +192,17 @@ for sched in ("eevdf", "scxx"):
               f"{rank(xs, 99):7.0f} {len(xs):6}")
         picked[(sched, kind)] = rank(xs, 50)
 
+for sched in ("eevdf", "scxx"):
+    b = busy_wakeups(f"{tmp}/{sched}-busy.txt", "waker")
+    rows = [("wake-up onto a busy CPU", b["task"])]
+    if sched == "scxx":
+        rows += [("  of which waking to the agent running", b["agent"]),
+                 ("  the agent's time on a CPU, each time", b["agent run"])]
+    for label, xs in rows:
+        print(f"{sched + ': ' + label + ', us':44} {rank(xs, 50):7.0f} {rank(xs, 90):7.0f} "
+              f"{rank(xs, 99):7.0f} {len(xs):6}")
+    agent_kick = rank(b["agent"], 50)
+
 short, long_ = (cpu_per_activation(f"{tmp}/eevdf-runs.txt", c) for c in ("run300", "run3000"))
 slope = (long_ - short) / 2700
 print(f"{'eevdf: rt-app run 300 us, CPU per activation':44} {short:7.0f}")
@@ -169,6 +213,7 @@ print("\nscxx sim options for this machine:")
 print(f"  --context-switch-us {switch_us:.0f} --scxx-switch-us {max(0, scxx_switch_us - switch_us):.0f}"
       f" --noise-us {float(noise['mean_gap_us']):.0f}"
       f" --noise-interval-us {float(noise['interval_us']):.0f}"
-      f" --timer-wakeup-us {picked[('scxx', 'local')]:.0f} --idle-wakeup-us {picked[('scxx', 'remote')]:.0f}")
+      f" --timer-wakeup-us {picked[('scxx', 'local')]:.0f} --idle-wakeup-us {picked[('scxx', 'remote')]:.0f}"
+      f" --agent-kick-us {agent_kick:.0f}")
 PY
 if [ -n "$KEEP" ]; then mkdir -p "$KEEP" && cp "$TMP"/*.txt "$KEEP/"; fi

@@ -64,6 +64,10 @@ const std::array kCostOptions{
                "median delay of a wake-up that sends a task to another, idle CPU until it runs "
                "there (the IPI and the idle exit)",
                &sim::CostModel::idle_wakeup_ns},
+    CostOption{"--agent-kick-us",
+               "median delay from a wake-up that needs the parked agent, every CPU busy, until "
+               "the agent runs on the CPU it preempts (yield mode)",
+               &sim::CostModel::agent_kick_ns},
     CostOption{"--block-cpu-us",
                "CPU time a task spends each time it reaches a sleep, timer, suspend or barrier "
                "(the system call, the program's own work); not for --trace",

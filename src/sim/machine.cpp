@@ -287,6 +287,10 @@ void Machine::timer_fired_on(int c) {
   }
 }
 
+uint64_t Machine::draw_delay(uint64_t median) {
+  return median == 0 ? 0 : draw_wakeup(rng_, median);
+}
+
 uint64_t Machine::idle_exit(int c) {
   CpuState &cpu = cpus_[static_cast<size_t>(c)];
   if (!sleeping(c)) {

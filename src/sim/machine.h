@@ -173,6 +173,9 @@ public:
   void timer_fired_on(int c);
   // Idle, and not since this very moment.
   [[nodiscard]] bool sleeping(int c) const;
+  // A delay around its measured median, with the spread of the wake-up
+  // costs (0 for 0).
+  uint64_t draw_delay(uint64_t median);
   // The idle exit of the CPU the last agent_acquire took (0: it was busy).
   [[nodiscard]] uint64_t agent_idle_exit() const { return agent_exit_ns_; }
 

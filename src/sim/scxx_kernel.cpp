@@ -162,7 +162,24 @@ void ScxxKernel::kick_for_agent() {
       return;
     }
   }
-  m_.kick(agent_last_cpu_, true);
+  // Every CPU busy: one is preempted for the agent, after the wake-up's
+  // callbacks, the kick and the resched (CostModel::agent_kick_ns). A CPU
+  // that frees up meanwhile runs the agent sooner; then this kick is moot.
+  const uint64_t delay = m_.draw_delay(costs_.agent_kick_ns);
+  if (delay == 0) {
+    m_.kick(agent_last_cpu_, true);
+    return;
+  }
+  if (agent_kick_pending_) {
+    return;
+  }
+  agent_kick_pending_ = true;
+  m_.at(m_.now() + delay, [this] {
+    agent_kick_pending_ = false;
+    if (agent_needed_waiting()) {
+      m_.kick(agent_last_cpu_, true);
+    }
+  });
 }
 
 bool ScxxKernel::agent_needed_waiting() const {

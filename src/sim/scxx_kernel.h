@@ -108,6 +108,7 @@ private:
   uint64_t sleep_gen_ = 0;
   int agent_cpu_ = -1;
   int agent_last_cpu_ = 0;
+  bool agent_kick_pending_ = false; // a delayed preempting kick for the agent
   uint64_t agent_last_run_ = 0;
   uint64_t nr_pending_ = 0;
   uint64_t step_tasks_ = 0;

@@ -58,6 +58,12 @@ struct CostModel {
   // 1: p90 at 1.64x the median (measured 1.5-1.9x).
   uint64_t timer_wakeup_ns = 200 * kNsecPerUsec;
   uint64_t idle_wakeup_ns = 85 * kNsecPerUsec;
+  // A wake-up that needs the parked agent while every CPU is busy: from the
+  // wake-up until the agent runs on the CPU it preempts (sched_ext's wake-up
+  // callbacks, the kick, the resched). Median measured by
+  // scripts/measure-costs.sh (a timer task beside two hogs under scxx:
+  // 361-383 us in two runs), drawn with the spread of the idle wake-ups.
+  uint64_t agent_kick_ns = 370 * kNsecPerUsec;
   // CPU time a task of a workload file spends each time it reaches an op it
   // may block in (sleep, timer, suspend, barrier): the system call and the
   // program's own work between events. scripts/measure-costs.sh: rt-app

@@ -103,6 +103,27 @@ TEST(AgentWakeup, TheTickEndsASyncWakersSliceWhenTheAgentWaits) {
   EXPECT_EQ(yield.violation_count, 0U);
 }
 
+// A timer wake-up while hogs keep every CPU busy: the parked agent needs
+// a CPU taken from a hog, which takes agent_kick_ns (median, drawn with a
+// spread) before the agent runs; the task then waits that much longer.
+TEST(AgentWakeup, PreemptingABusyCpuForTheAgentTakesTheKickDelay) {
+  const Workload w = parse_rtapp_json(R"({"tasks": {
+    "hog": {"instance": 2, "run": 1000000},
+    "waker": {"run": 300, "timer": {"ref": "unique", "period": 9000}}}})",
+                                      "w.json");
+  SimSettings s = settings("yield", 2);
+  s.costs.noise_ns = 0;
+  s.costs.agent_kick_ns = 0;
+  const RunResult at_once = simulate(w, "fifo", s);
+  s.costs.agent_kick_ns = 400'000;
+  const RunResult delayed = simulate(w, "fifo", s);
+  EXPECT_GT(counter(delayed, "agent kicked wake-ups"), 150U);
+  const auto grew = static_cast<double>(cls(delayed, "waker").wake.p50) -
+                    static_cast<double>(cls(at_once, "waker").wake.p50);
+  EXPECT_NEAR(grew, 400'000.0, 60'000.0);
+  EXPECT_EQ(delayed.violation_count, 0U);
+}
+
 // An idle CPU first leaves its idle loop: a task woken by its timer on its
 // idle CPU runs after timer_wakeup_ns (median), one woken by a task on
 // another CPU, an idle one, after idle_wakeup_ns. Each draws a spread:

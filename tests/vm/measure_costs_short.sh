@@ -27,6 +27,13 @@ for sched in eevdf scxx; do
         [ "$n" -ge 20 ] || fail "$sched $what: only $n samples"
     done
 done
+for label in "eevdf: wake-up onto a busy CPU" "scxx: wake-up onto a busy CPU" \
+    "scxx:   of which waking to the agent running"; do
+    line=$(grep -F "$label" "$OUT") || fail "no '$label' line"
+    read -r p50 n <<<"$(echo "$line" | awk '{print $(NF-3), $NF}')"
+    positive "$p50" || fail "$label: median '$p50'"
+    [ "$n" -ge 20 ] || fail "$label: only $n samples"
+done
 grep -qE "^rt-app's run costs [0-9.]+ us of CPU per us asked, plus -?[0-9]+ us per activation" "$OUT" ||
     fail "no rt-app run cost"
 opts=$(grep -E '^  --context-switch-us ' "$OUT") || fail "no scxx sim options line"
