@@ -192,8 +192,9 @@ for sched in ("eevdf", "scxx"):
               f"{rank(xs, 99):7.0f} {len(xs):6}")
         picked[(sched, kind)] = rank(xs, 50)
 
+busy = {}
 for sched in ("eevdf", "scxx"):
-    b = busy_wakeups(f"{tmp}/{sched}-busy.txt", "waker")
+    b = busy[sched] = busy_wakeups(f"{tmp}/{sched}-busy.txt", "waker")
     rows = [("wake-up onto a busy CPU", b["task"])]
     if sched == "scxx":
         rows += [("  of which waking to the agent running", b["agent"]),
@@ -201,7 +202,6 @@ for sched in ("eevdf", "scxx"):
     for label, xs in rows:
         print(f"{sched + ': ' + label + ', us':44} {rank(xs, 50):7.0f} {rank(xs, 90):7.0f} "
               f"{rank(xs, 99):7.0f} {len(xs):6}")
-    agent_kick = rank(b["agent"], 50)
 
 short, long_ = (cpu_per_activation(f"{tmp}/eevdf-runs.txt", c) for c in ("run300", "run3000"))
 slope = (long_ - short) / 2700
@@ -214,6 +214,6 @@ print(f"  --context-switch-us {switch_us:.0f} --scxx-switch-us {max(0, scxx_swit
       f" --noise-us {float(noise['mean_gap_us']):.0f}"
       f" --noise-interval-us {float(noise['interval_us']):.0f}"
       f" --timer-wakeup-us {picked[('scxx', 'local')]:.0f} --idle-wakeup-us {picked[('scxx', 'remote')]:.0f}"
-      f" --agent-kick-us {agent_kick:.0f}")
+      f" --agent-kick-us {rank(busy['scxx']['agent'], 50):.0f}")
 PY
 if [ -n "$KEEP" ]; then mkdir -p "$KEEP" && cp "$TMP"/*.txt "$KEEP/"; fi

@@ -20,13 +20,6 @@ std::string ms(uint64_t ns) {
   return buf;
 }
 
-// A wake-up cost around its measured median: median x (0.72 + 0.4 E), E
-// exponential with mean 1, puts p90 at 1.64x the median (measured 1.5-1.9x).
-uint64_t draw_wakeup(Rng &rng, uint64_t median) {
-  return static_cast<uint64_t>(
-      std::llround(static_cast<double>(median) * (0.72 + 0.4 * rng.exponential(1.0))));
-}
-
 // Ops a task may block in (and pays CostModel::block_cpu_ns before).
 bool blocks(OpKind k) {
   return k == OpKind::kSleep || k == OpKind::kTimer || k == OpKind::kSuspend ||
@@ -283,12 +276,18 @@ bool Machine::sleeping(int c) const {
 void Machine::timer_fired_on(int c) {
   CpuState &cpu = cpus_[static_cast<size_t>(c)];
   if (sleeping(c) && cpu.awake_at <= cpu.idle_since && settings_.costs.timer_wakeup_ns != 0) {
-    cpu.awake_at = now_ + draw_wakeup(rng_, settings_.costs.timer_wakeup_ns);
+    cpu.awake_at = now_ + draw_delay(settings_.costs.timer_wakeup_ns);
   }
 }
 
+// median x (0.72 + 0.4 E), E exponential with mean 1, puts p90 at 1.64x
+// the median (measured 1.5-1.9x for the idle wake-ups).
 uint64_t Machine::draw_delay(uint64_t median) {
-  return median == 0 ? 0 : draw_wakeup(rng_, median);
+  if (median == 0) {
+    return 0;
+  }
+  return static_cast<uint64_t>(
+      std::llround(static_cast<double>(median) * (0.72 + 0.4 * rng_.exponential(1.0))));
 }
 
 uint64_t Machine::idle_exit(int c) {
@@ -300,7 +299,7 @@ uint64_t Machine::idle_exit(int c) {
     if (settings_.costs.idle_wakeup_ns == 0) {
       return 0;
     }
-    cpu.awake_at = now_ + draw_wakeup(rng_, settings_.costs.idle_wakeup_ns);
+    cpu.awake_at = now_ + draw_delay(settings_.costs.idle_wakeup_ns);
   }
   return cpu.awake_at > now_ ? cpu.awake_at - now_ : 0;
 }
