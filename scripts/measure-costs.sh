@@ -16,6 +16,8 @@
 #     hogs, under both; under scxx split into the wait for the agent to run
 #     and the agent's time on the CPU (the agent decides every such
 #     wake-up; the first is the model's --agent-kick-us);
+#   - the kernel's EEVDF settings eevdf-model follows: the base slice and
+#     the scheduler features (debugfs);
 #   - what rt-app's `run` costs: two tasks, one running 0.3 ms and one 3 ms
 #     every 6 ms, under the kernel's scheduler: the CPU time per activation
 #     against the time asked (rt-app turns it into loops, at the rate it
@@ -39,7 +41,7 @@ while [ $# -gt 0 ]; do
         --seconds) SECONDS_EACH=$2; shift ;;
         --out) OUT=$2; shift ;;
         --keep) KEEP=$2; shift ;;
-        -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "measure-costs.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -70,6 +72,15 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 report=${OUT:-$TMP/costs.txt}
 echo "measuring: $(nproc) CPUs, kernel $(uname -r), ${SECONDS_EACH}s per workload" | tee "$report"
+# The rules eevdf-model follows are those this kernel runs with.
+sched_dbg=/sys/kernel/debug/sched
+[ -r "$sched_dbg/features" ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
+if [ -r "$sched_dbg/features" ]; then
+    echo "EEVDF: base slice $(cat "$sched_dbg/base_slice_ns") ns, features $(cat "$sched_dbg/features")" |
+        tee -a "$report"
+else
+    echo "EEVDF: no $sched_dbg (debugfs) to read the base slice and features from" | tee -a "$report"
+fi
 
 # ---- context switch and noise, under the kernel's scheduler ----
 pipe_ops=$(taskset -c 0 perf bench sched pipe -l 20000 2>&1 | awk '/ops\/sec/ {print $1}')

@@ -19,13 +19,16 @@ uint64_t EevdfModel::base_slice_ns(int nr_cpus) {
   for (int n = std::min(nr_cpus, 8); n > 1; n >>= 1) {
     ++log2;
   }
-  return 750 * kNsecPerUsec * static_cast<uint64_t>(1 + log2);
+  return 700 * kNsecPerUsec * static_cast<uint64_t>(1 + log2);
 }
 
 EevdfModel::EevdfModel(Machine &machine)
     : m_(machine), slice_ns_(base_slice_ns(machine.nr_cpus())),
       rq_(static_cast<size_t>(machine.nr_cpus())),
-      curr_(static_cast<size_t>(machine.nr_cpus()), -1) {}
+      curr_(static_cast<size_t>(machine.nr_cpus()), -1),
+      picked_at_(static_cast<size_t>(machine.nr_cpus()), 0),
+      run_gen_(static_cast<size_t>(machine.nr_cpus()), 0),
+      armed_gen_(static_cast<size_t>(machine.nr_cpus()), 0) {}
 
 void EevdfModel::run(uint64_t end_ns) {
   m_.run_until(end_ns);
@@ -49,7 +52,7 @@ double EevdfModel::running_vruntime(int cpu, const SimTask &t) {
                                   static_cast<double>(t.weight);
 }
 
-double EevdfModel::avg_vruntime(int cpu) {
+double EevdfModel::avg_vruntime(int cpu, const SimTask *also) {
   double sum = 0;
   double weight = 0;
   auto add = [&](int id) {
@@ -65,7 +68,32 @@ double EevdfModel::avg_vruntime(int cpu) {
   if (curr_[static_cast<size_t>(cpu)] >= 0) {
     add(curr_[static_cast<size_t>(cpu)]);
   }
+  if (also != nullptr) {
+    add(also->id);
+  }
   return weight == 0 ? 0 : sum / weight;
+}
+
+double EevdfModel::queue_weight(int cpu) {
+  double w = 0;
+  for (int id : rq_[static_cast<size_t>(cpu)]) {
+    w += static_cast<double>(m_.tasks()[static_cast<size_t>(id)].weight);
+  }
+  if (const int cur = curr_[static_cast<size_t>(cpu)]; cur >= 0) {
+    w += static_cast<double>(m_.tasks()[static_cast<size_t>(cur)].weight);
+  }
+  return w;
+}
+
+double EevdfModel::placed_vruntime(int cpu, const SimTask &t, double lag) {
+  // Adding the task moves the average towards it, so the kernel scales the
+  // lag by (W + w) / W first, W the weight already queued: the task keeps
+  // its lag against the new average. An empty queue keeps none.
+  const double load = queue_weight(cpu);
+  if (load == 0) {
+    return avg_vruntime(cpu);
+  }
+  return avg_vruntime(cpu) - lag * (load + static_cast<double>(t.weight)) / load;
 }
 
 void EevdfModel::place(SimTask &t, int cpu, bool wakeup) {
@@ -73,12 +101,11 @@ void EevdfModel::place(SimTask &t, int cpu, bool wakeup) {
   if (wakeup || !e.placed) {
     // place_entity: keep the lag it had when it left a queue (new tasks
     // start at the average with half a slice to their deadline).
-    const double v = avg_vruntime(cpu);
     if (!e.placed) {
-      e.vruntime = v;
-      e.deadline = v + vslice(t) / 2;
+      e.vruntime = avg_vruntime(cpu);
+      e.deadline = e.vruntime + vslice(t) / 2;
     } else {
-      e.vruntime = v - e.lag;
+      e.vruntime = placed_vruntime(cpu, t, e.lag);
       e.deadline = e.vruntime + vslice(t);
     }
     e.placed = true;
@@ -109,19 +136,79 @@ void EevdfModel::enqueue(SimTask &t, bool wakeup) {
   const int cur = curr_[static_cast<size_t>(cpu)];
   if (c.task < 0) {
     m_.kick(cpu, false);
-  } else if (wakeup && cur >= 0) {
-    // Wake-up preemption: an eligible task with an earlier deadline. The
-    // kernel first brings the running task up to date (update_curr): if it
-    // ran past its deadline, its slice is over and it gives way.
-    const Entity &e = entity(t);
-    const Entity &running = ent_[static_cast<size_t>(cur)];
-    const bool slice_over =
-        running_vruntime(cpu, m_.tasks()[static_cast<size_t>(cur)]) >= running.deadline;
-    if (e.vruntime <= avg_vruntime(cpu) + kVtimeSlack &&
-        (slice_over || e.deadline < running.deadline)) {
+  } else if (cur >= 0) {
+    // The kernel first brings the running task up to date (update_curr):
+    // if it ran past its deadline, it gets a new one, and the CPU picks
+    // again if others waited there already. Else the woken task preempts
+    // if pick_eevdf would choose it.
+    Entity &running = ent_[static_cast<size_t>(cur)];
+    const SimTask &ct = m_.tasks()[static_cast<size_t>(cur)];
+    const double v = running_vruntime(cpu, ct);
+    bool resched = false;
+    if (v >= running.deadline) {
+      running.deadline = v + vslice(ct);
+      resched = rq_[static_cast<size_t>(cpu)].size() > 1;
+    }
+    if (resched) {
+      m_.kick(cpu, true);
+      ++n_["deadlines passed at a wake-up"];
+    } else if (wakeup && best(cpu) == t.id) {
       m_.kick(cpu, true);
       ++n_["wake-up preemptions"];
+    } else {
+      arm_slice_end(cpu);
     }
+  }
+}
+
+int EevdfModel::best(int cpu) {
+  const int cur = curr_[static_cast<size_t>(cpu)];
+  const double avg = avg_vruntime(cpu);
+  int pick = -1;
+  double pick_deadline = 0;
+  if (cur >= 0) {
+    const Entity &e = ent_[static_cast<size_t>(cur)];
+    const double v = running_vruntime(cpu, m_.tasks()[static_cast<size_t>(cur)]);
+    if (v <= avg + kVtimeSlack) {
+      if (v < e.vprot) {
+        return cur; // RUN_TO_PARITY
+      }
+      pick = cur;
+      pick_deadline = e.deadline;
+    }
+  }
+  for (int id : rq_[static_cast<size_t>(cpu)]) {
+    const Entity &e = ent_[static_cast<size_t>(id)];
+    if (e.vruntime <= avg + kVtimeSlack && (pick < 0 || e.deadline < pick_deadline)) {
+      pick = id;
+      pick_deadline = e.deadline;
+    }
+  }
+  return pick;
+}
+
+void EevdfModel::arm_slice_end(int cpu) {
+  const auto c = static_cast<size_t>(cpu);
+  if (curr_[c] < 0 || rq_[c].empty() || armed_gen_[c] == run_gen_[c]) {
+    return;
+  }
+  armed_gen_[c] = run_gen_[c];
+  const uint64_t end = picked_at_[c] + slice_ns_;
+  if (end <= m_.now()) {
+    slice_end(cpu);
+    return;
+  }
+  m_.at(end, [this, cpu, gen = run_gen_[c]] {
+    if (run_gen_[static_cast<size_t>(cpu)] == gen) {
+      slice_end(cpu);
+    }
+  });
+}
+
+void EevdfModel::slice_end(int cpu) {
+  if (curr_[static_cast<size_t>(cpu)] >= 0 && !rq_[static_cast<size_t>(cpu)].empty()) {
+    m_.kick(cpu, true);
+    ++n_["slice ends (hrtick)"];
   }
 }
 
@@ -150,7 +237,15 @@ std::optional<Pick> EevdfModel::pick(int cpu, SimTask * /*prev*/) {
 }
 
 void EevdfModel::running(int cpu, SimTask &t) {
-  curr_[static_cast<size_t>(cpu)] = t.id;
+  const auto c = static_cast<size_t>(cpu);
+  curr_[c] = t.id;
+  picked_at_[c] = m_.now();
+  ++run_gen_[c];
+  // set_protect_slice: every task has the base slice, so the protection
+  // runs to the deadline it has now.
+  Entity &e = entity(t);
+  e.vprot = e.deadline;
+  arm_slice_end(cpu);
 }
 
 void EevdfModel::stopped(int cpu, SimTask &t, uint64_t ran_ns, bool runnable) {
@@ -158,16 +253,20 @@ void EevdfModel::stopped(int cpu, SimTask &t, uint64_t ran_ns, bool runnable) {
   e.vruntime += static_cast<double>(ran_ns) * static_cast<double>(kWeightDefault) /
                 static_cast<double>(t.weight);
   curr_[static_cast<size_t>(cpu)] = -1;
+  ++run_gen_[static_cast<size_t>(cpu)];
   if (e.vruntime >= e.deadline) {
     e.deadline = e.vruntime + vslice(t);
   }
   if (!runnable) {
-    // The lag it takes along while it sleeps, bounded by a slice. A task
-    // that owes time (negative lag) stays queued, not running, until it is
-    // eligible, and leaves with its lag zeroed (DELAY_DEQUEUE, DELAY_ZERO:
-    // the kernel's defaults since 6.12): a sleeper never wakes up owing.
-    const double limit = vslice(t);
-    e.lag = std::clamp(avg_vruntime(cpu) - e.vruntime, 0.0, limit);
+    // The lag it takes along while it sleeps, bounded by two slices or a
+    // tick, whichever is longer (update_entity_lag). A task that owes time
+    // (negative lag) stays queued, not running, until it is eligible, and
+    // leaves with its lag zeroed (DELAY_DEQUEUE, DELAY_ZERO: the kernel's
+    // defaults since 6.12): a sleeper never wakes up owing.
+    const double limit = static_cast<double>(std::max(2 * slice_ns_, m_.settings().costs.tick_ns)) *
+                         static_cast<double>(kWeightDefault) / static_cast<double>(t.weight);
+    // The lag is taken while the task still counts in the average.
+    e.lag = std::clamp(avg_vruntime(cpu, &t) - e.vruntime, 0.0, limit);
   }
 }
 
@@ -196,12 +295,12 @@ bool EevdfModel::pull(int to, bool only_if_idle) {
     if (!t.may_run_on(to)) {
       continue;
     }
-    // Migrate with its lag: same distance from the new queue's average.
+    // Migrate with its lag and its relative deadline (PLACE_REL_DEADLINE).
     Entity &e = entity(t);
     const double lag = avg_vruntime(busiest) - e.vruntime;
     const double dl = e.deadline - e.vruntime;
     remove(busiest, t.id);
-    e.vruntime = avg_vruntime(to) - lag;
+    e.vruntime = placed_vruntime(to, t, lag);
     e.deadline = e.vruntime + dl;
     e.rq = to;
     rq_[static_cast<size_t>(to)].push_back(t.id);

@@ -1,13 +1,18 @@
 // A reference model of the kernel's default scheduler (EEVDF), as one more
-// "policy" to compare with (`eevdf-model`). Per-CPU run queues; a task's
-// virtual deadline is its vruntime plus its slice scaled by weight; a CPU
-// runs the eligible task (vruntime not above the queue's weighted average)
-// with the earliest deadline. A waking task goes to an idle CPU found like
+// "policy" to compare with (`eevdf-model`), with the scheduler features the
+// VM's kernel runs with (/sys/kernel/debug/sched/features: PLACE_LAG,
+// RUN_TO_PARITY, DELAY_DEQUEUE, DELAY_ZERO, HRTICK, WAKEUP_PREEMPTION).
+// Per-CPU run queues; a task's virtual deadline is its vruntime plus its
+// slice scaled by weight; a CPU runs the eligible task (vruntime not above
+// the queue's weighted average) with the earliest deadline. A running task
+// is protected from wake-up preemption up to the deadline it had when it
+// was picked (RUN_TO_PARITY), and is picked again once it has run a slice
+// since then while others wait (HRTICK: a timer at the slice's end, not the
+// next tick). A waking task goes to an idle CPU found like
 // select_idle_sibling (previous CPU, SMT sibling, same LLC, any), else to
-// its previous CPU, keeping its lag, and preempts a running task with a
-// later deadline. An idle CPU pulls a task from the busiest queue; every
-// tick evens out queues that differ by two or more. No cgroups, no NUMA,
-// no wake_affine heuristics, no utilization tracking.
+// its previous CPU, keeping its lag. An idle CPU pulls a task from the
+// busiest queue; every tick evens out queues that differ by two or more.
+// No cgroups, no NUMA, no wake_affine heuristics, no utilization tracking.
 #pragma once
 
 #include "sim/machine.h"
@@ -30,7 +35,8 @@ public:
   void run(uint64_t end_ns) override;
   [[nodiscard]] std::map<std::string, uint64_t> counters() const override { return n_; }
 
-  // sysctl_sched_base_slice: 0.75 ms x (1 + log2(CPUs, at most 8)).
+  // sysctl_sched_base_slice: 0.7 ms x (1 + log2(CPUs, at most 8)); the
+  // VM's kernel shows 1,400,000 ns on 2 CPUs.
   static uint64_t base_slice_ns(int nr_cpus);
 
 private:
@@ -38,6 +44,7 @@ private:
     double vruntime = 0;
     double deadline = 0;
     double lag = 0;
+    double vprot = 0;    // protected from wake-up preemption up to here
     bool placed = false; // has run on a queue before
     int rq = -1;         // queue it waits on, -1: none
   };
@@ -46,17 +53,33 @@ private:
   [[nodiscard]] double vslice(const SimTask &t) const;
   // The vruntime of `t`, running on `cpu`, up to now.
   double running_vruntime(int cpu, const SimTask &t);
-  // The weighted average vruntime of a queue, the running task included.
-  double avg_vruntime(int cpu);
+  // The weighted average vruntime of a queue, the running task included,
+  // and `also` (a task just stopped there) if given.
+  double avg_vruntime(int cpu, const SimTask *also = nullptr);
+  // place_entity: the vruntime a task with `lag` gets on `cpu`'s queue.
+  double placed_vruntime(int cpu, const SimTask &t, double lag);
   void place(SimTask &t, int cpu, bool wakeup);
   void remove(int cpu, int task);
   bool pull(int to, bool only_if_idle);
+  // Total weight queued on `cpu`, the running task included.
+  double queue_weight(int cpu);
+  // The task the kernel's pick_eevdf would run on `cpu` now: the running
+  // one while protected, else the eligible one with the earliest deadline
+  // among the running and the waiting ones.
+  int best(int cpu);
+  // HRTICK: the running task is picked again once it has run a slice since
+  // it was picked, if others wait there by then.
+  void arm_slice_end(int cpu);
+  void slice_end(int cpu);
 
   Machine &m_;
   uint64_t slice_ns_;
   std::vector<Entity> ent_;
   std::vector<std::vector<int>> rq_; // waiting tasks per CPU
   std::vector<int> curr_;            // running fair task per CPU
+  std::vector<uint64_t> picked_at_;  // per CPU: when the running task was picked
+  std::vector<uint64_t> run_gen_;    // per CPU: counts picks and stops
+  std::vector<uint64_t> armed_gen_;  // per CPU: the run whose slice end is armed
   std::map<std::string, uint64_t> n_;
 };
 

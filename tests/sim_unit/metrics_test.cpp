@@ -54,10 +54,10 @@ TEST(SimMetrics, ClassSummaryUsesWholeRunTasksOfEqualWeight) {
 }
 
 TEST(EevdfModel, BaseSliceScalesWithLogOfCpus) {
-  EXPECT_EQ(EevdfModel::base_slice_ns(1), 750000U);
-  EXPECT_EQ(EevdfModel::base_slice_ns(2), 1500000U);
-  EXPECT_EQ(EevdfModel::base_slice_ns(8), 3000000U);
-  EXPECT_EQ(EevdfModel::base_slice_ns(64), 3000000U);
+  EXPECT_EQ(EevdfModel::base_slice_ns(1), 700000U);
+  EXPECT_EQ(EevdfModel::base_slice_ns(2), 1400000U);
+  EXPECT_EQ(EevdfModel::base_slice_ns(8), 2800000U);
+  EXPECT_EQ(EevdfModel::base_slice_ns(64), 2800000U);
 }
 
 } // namespace

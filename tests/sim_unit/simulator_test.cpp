@@ -1,5 +1,6 @@
 #include "policy/policy_factory.h"
 #include "policy/policy_util.h"
+#include "sim/eevdf_model.h"
 #include "sim/machine.h"
 #include "sim/report.h"
 #include "sim/rtapp_reader.h"
@@ -161,6 +162,25 @@ TEST(Simulator, EevdfModelLetsAHeavyWakerPreemptALightHog) {
   EXPECT_GT(heavy.wake.count, 300U);
   EXPECT_LT(heavy.wake.p99, 1'000'000U) << "the heavy task waited for a tick";
   EXPECT_GT(r.counters.at("wake-up preemptions"), 300U);
+}
+
+// HRTICK (on in the VM's kernel): a task that has run its slice since it
+// was picked is picked again at that moment while others wait, not at the
+// next tick. Two hogs on one CPU take turns of one base slice (1.4 ms on
+// two CPUs) each; the tick alone would give them 4 ms turns.
+TEST(Simulator, EevdfModelEndsASliceWhenItEndsNotAtTheNextTick) {
+  const Workload w = parse_rtapp_json(R"({"tasks": {
+      "hog": {"instance": 2, "cpus": [0], "run": 1000000}}})",
+                                      "hogs.json");
+  SimSettings s = settings(2, 1, 2);
+  s.costs.noise_ns = 0;
+  const RunResult r = simulate(w, "eevdf-model", s);
+  const ClassSummary &hog = cls(r, "hog");
+  const uint64_t slice = EevdfModel::base_slice_ns(2);
+  EXPECT_GT(hog.delay.count, 1000U);
+  EXPECT_GE(hog.delay.p50, slice - 100'000);
+  EXPECT_LE(hog.delay.p50, slice + 100'000);
+  EXPECT_GT(r.counters.at("slice ends (hrtick)"), 1000U);
 }
 
 // ---- broken policies: the invariants must catch them ----

@@ -34,6 +34,16 @@ for label in "eevdf: wake-up onto a busy CPU" "scxx: wake-up onto a busy CPU" \
     positive "$p50" || fail "$label: median '$p50'"
     [ "$n" -ge 20 ] || fail "$label: only $n samples"
 done
+# eevdf-model follows the kernel's EEVDF as the VM runs it: its base slice
+# (0.7 ms x (1 + log2(CPUs, at most 8))) and the features it models.
+line=$(grep -E '^EEVDF: base slice [0-9]+ ns, features ' "$OUT") || fail "no EEVDF settings line"
+cpus=$(nproc); factor=1
+for n in 2 4 8; do [ "$cpus" -ge "$n" ] && factor=$((factor + 1)); done
+[ "$(echo "$line" | awk '{print $4}')" = $((700000 * factor)) ] ||
+    fail "the kernel's base slice is not eevdf-model's 0.7 ms x $factor: $line"
+for feature in PLACE_LAG RUN_TO_PARITY DELAY_DEQUEUE DELAY_ZERO HRTICK WAKEUP_PREEMPTION; do
+    echo "$line" | grep -qw -- "$feature" || fail "the kernel runs without $feature, which eevdf-model models: $line"
+done
 grep -qE "^rt-app's run costs [0-9.]+ us of CPU per us asked, plus -?[0-9]+ us per activation" "$OUT" ||
     fail "no rt-app run cost"
 opts=$(grep -E '^  --context-switch-us ' "$OUT") || fail "no scxx sim options line"
