@@ -41,7 +41,7 @@ ORDER_FACTOR=1.5 # real p99s this far apart: the simulator must order them alike
 WARMUP_MS=1000   # latencies count from 1 s after the workload's first task showed up, both sides
 CONTROL_ARGS=(--context-switch-us 0 --tick-us 1000000000 --noise-us 0 --timer-wakeup-us 0
               --idle-wakeup-us 0 --block-cpu-us 0 --scxx-switch-us 0 --agent-step-us 0
-              --agent-per-task-us 0 --agent-wakeup-us 0 --agent-kick-us 0)
+              --agent-per-task-us 0 --agent-wakeup-us 0 --agent-kick-us 0 --agent-park-us 0)
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib/scxx-guest.sh"

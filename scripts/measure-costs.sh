@@ -15,7 +15,8 @@
 #   - a wake-up onto a busy CPU: one task on a private timer beside two
 #     hogs, under both; under scxx split into the wait for the agent to run
 #     and the agent's time on the CPU (the agent decides every such
-#     wake-up; the first is the model's --agent-kick-us);
+#     wake-up; the first is the model's --agent-kick-us, the second less a
+#     switch and the model's step its --agent-park-us);
 #   - the kernel's EEVDF settings eevdf-model follows: the base slice and
 #     the scheduler features (debugfs);
 #   - what rt-app's `run` costs: two tasks, one running 0.3 ms and one 3 ms
@@ -127,8 +128,12 @@ detach
 echo "context switch under scxx (kernel mode): perf bench sched pipe on CPU 0: $scxx_pipe_ops round trips/s" |
     tee -a "$report"
 
+# The model's step costs, from the binary's own defaults: --agent-park-us
+# is what the agent's time on a CPU leaves beyond a switch and a step.
+model_step=$("$BIN" sim --help | awk -F= '/--agent-step-us FLOAT=/ {print $2+0}')
+model_per_task=$("$BIN" sim --help | awk -F= '/--agent-per-task-us FLOAT=/ {print $2+0}')
 export PYTHONPATH="$ROOT/scripts/lib"
-python3 - "$TMP" "$pipe_ops" "$noise" "$scxx_pipe_ops" <<'PY' | tee -a "$report"
+python3 - "$TMP" "$pipe_ops" "$noise" "$scxx_pipe_ops" "$model_step" "$model_per_task" <<'PY' | tee -a "$report"
 import sys
 from perf_events import events, nearest_rank
 tmp, pipe_ops, noise = sys.argv[1], float(sys.argv[2] or 0), dict(
@@ -220,11 +225,18 @@ print(f"{'eevdf: rt-app run 300 us, CPU per activation':44} {short:7.0f}")
 print(f"{'eevdf: rt-app run 3000 us, CPU per activation':44} {long_:7.0f}")
 print(f"rt-app's run costs {slope:.2f} us of CPU per us asked, plus {short - 300 * slope:.0f} us per "
       "activation (its own work and the sleep)")
+# The agent's run in the busy workload: one task in, one decision out.
+step, per_task = float(sys.argv[5] or 0), float(sys.argv[6] or 0)
+agent_switch_us = max(switch_us, scxx_switch_us)  # --context-switch-us plus --scxx-switch-us
+park = rank(busy["scxx"]["agent run"], 50) - agent_switch_us - step - 2 * per_task
+print(f"the agent's time on a CPU beyond a switch ({agent_switch_us:.0f} us) and a step of one task"
+      f" ({step:.0f} + 2 x {per_task:.0f} us): {park:.0f} us")
 print("\nscxx sim options for this machine:")
 print(f"  --context-switch-us {switch_us:.0f} --scxx-switch-us {max(0, scxx_switch_us - switch_us):.0f}"
       f" --noise-us {float(noise['mean_gap_us']):.0f}"
       f" --noise-interval-us {float(noise['interval_us']):.0f}"
       f" --timer-wakeup-us {picked[('scxx', 'local')]:.0f} --idle-wakeup-us {picked[('scxx', 'remote')]:.0f}"
-      f" --agent-kick-us {rank(busy['scxx']['agent'], 50):.0f}")
+      f" --agent-kick-us {rank(busy['scxx']['agent'], 50):.0f}"
+      f" --agent-park-us {max(0, park):.0f}")
 PY
 if [ -n "$KEEP" ]; then mkdir -p "$KEEP" && cp "$TMP"/*.txt "$KEEP/"; fi

@@ -68,6 +68,10 @@ const std::array kCostOptions{
                "median delay from a wake-up that needs the parked agent, every CPU busy, until "
                "the agent runs on the CPU it preempts (yield mode)",
                &sim::CostModel::agent_kick_ns},
+    CostOption{"--agent-park-us",
+               "how long the agent still holds its CPU after a step before it parks (yield "
+               "mode: the yield and the kernel's dispatch on that CPU)",
+               &sim::CostModel::agent_park_ns},
     CostOption{"--block-cpu-us",
                "CPU time a task spends each time it reaches a sleep, timer, suspend or barrier "
                "(the system call, the program's own work); not for --trace",

@@ -74,6 +74,15 @@ bool ScxxKernel::wait_for_work(int timeout_ms) {
   if (!queued_.empty()) {
     return true; // the look at the ring after announcing sleep
   }
+  if (yield_ && agent_cpu_ >= 0 && costs_.agent_park_ns != 0) {
+    // Parking: the yield and the dispatch on the agent's CPU, which sends
+    // out the step's decisions, before that CPU runs anything else.
+    m_.charge_agent(agent_cpu_, costs_.agent_park_ns);
+    m_.run_until(m_.now() + costs_.agent_park_ns);
+    if (!queued_.empty()) {
+      return true; // queued meanwhile: BPF runs the agent again at once
+    }
+  }
   agent_sleeping_ = true;
   agent_woken_ = false;
   wake_scheduled_ = false;

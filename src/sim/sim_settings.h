@@ -64,6 +64,15 @@ struct CostModel {
   // scripts/measure-costs.sh (a timer task beside two hogs under scxx:
   // 361-383 us in two runs), drawn with the spread of the idle wake-ups.
   uint64_t agent_kick_ns = 370 * kNsecPerUsec;
+  // A parking agent holds its CPU this long after its step before the CPU
+  // runs the next task: the yield, and the kernel's dispatch there (which
+  // carries out the agent's decisions). scripts/measure-costs.sh, same
+  // workload: the agent's time on a CPU each time it runs (median), less
+  // what the model charges for it otherwise, a switch with sched_ext's
+  // callbacks and a step with one task in and one decision out (5 + 2 x
+  // 20 us): 164, 187, 210 and 232 us in four runs. Yield mode only (the
+  // ring's sleep was not measured).
+  uint64_t agent_park_ns = 200 * kNsecPerUsec;
   // CPU time a task of a workload file spends each time it reaches an op it
   // may block in (sleep, timer, suspend, barrier): the system call and the
   // program's own work between events. scripts/measure-costs.sh: rt-app

@@ -44,7 +44,8 @@ TEST(AgentWakeup, YieldIsTheDefaultAsInScxxRun) {
 // dispatch runs the parked agent (a context switch), the ring wake-up
 // waits for the notification (--agent-wakeup-us). Both then wait alike for
 // idle CPUs to wake up; that cost is left out here to compare the two
-// mechanisms (IdleExit tests it).
+// mechanisms (IdleExit tests it), and so is the yield's park cost
+// (AParkingAgentHoldsItsCpuForTheParkCost tests it).
 TEST(AgentWakeup, YieldKicksAnIdleCpuAndBeatsTheRingNotification) {
   const Workload w = parse_workload_yaml(R"(
 tasks:
@@ -53,6 +54,7 @@ tasks:
                                          "w.yaml");
   SimSettings s = settings("yield", 4);
   s.costs.timer_wakeup_ns = s.costs.idle_wakeup_ns = 0;
+  s.costs.agent_park_ns = 0;
   const RunResult yield = simulate(w, "gthulhu", s);
   s.kernel.agent_wakeup = "ring";
   const RunResult ring = simulate(w, "gthulhu", s);
@@ -86,13 +88,16 @@ tasks:
 // dispatches, so the tick ends the waker's slice once the agent has been
 // needed for slice_min; the woken task waits for a tick (4 ms at most),
 // not for the waker's 20 ms. The ring notification wakes the agent at once.
+// No park cost: while the agent parks, the hog's CPU may run it first.
 TEST(AgentWakeup, TheTickEndsASyncWakersSliceWhenTheAgentWaits) {
   const Workload w = parse_rtapp_json(R"({"tasks": {
     "hog": {"cpus": [1], "run": 1000000},
     "waker": {"cpus": [0], "run": 20000, "resume": "c", "run1": 20000},
     "sleeper": {"suspend": "c", "run": 100}}})",
                                       "w.json");
-  const RunResult yield = simulate(w, "vtime", settings("yield", 2));
+  SimSettings no_park = settings("yield", 2);
+  no_park.costs.agent_park_ns = 0;
+  const RunResult yield = simulate(w, "vtime", no_park);
   const RunResult ring = simulate(w, "vtime", settings("ring", 2));
   EXPECT_GT(counter(yield, "agent sync wake-ups"), 40U);
   EXPECT_GT(counter(yield, "agent tick preemptions"), 40U);
@@ -122,6 +127,39 @@ TEST(AgentWakeup, PreemptingABusyCpuForTheAgentTakesTheKickDelay) {
                     static_cast<double>(cls(at_once, "waker").wake.p50);
   EXPECT_NEAR(grew, 400'000.0, 60'000.0);
   EXPECT_EQ(delayed.violation_count, 0U);
+}
+
+// A parking agent holds its CPU agent_park_ns after its step (the yield,
+// and the kernel's dispatch there, which carries out its decisions): the
+// task it decided on that CPU runs that much later, and the agent's CPU
+// time grows by as much per wake-up. A ring-mode agent sleeps instead and
+// is not charged it.
+TEST(AgentWakeup, AParkingAgentHoldsItsCpuForTheParkCost) {
+  const Workload w = parse_rtapp_json(R"({"tasks": {
+    "hog": {"instance": 2, "run": 1000000},
+    "waker": {"run": 300, "timer": {"ref": "unique", "period": 9000}}}})",
+                                      "w.json");
+  SimSettings s = settings("yield", 2);
+  s.costs.noise_ns = 0;
+  s.costs.agent_kick_ns = 0;
+  s.costs.agent_park_ns = 0;
+  const RunResult at_once = simulate(w, "fifo", s);
+  s.costs.agent_park_ns = 300'000;
+  const RunResult parked = simulate(w, "fifo", s);
+  const auto grew = static_cast<double>(cls(parked, "waker").wake.p50) -
+                    static_cast<double>(cls(at_once, "waker").wake.p50);
+  EXPECT_NEAR(grew, 300'000.0, 40'000.0);
+  const uint64_t sleeps = counter(parked, "agent sleeps");
+  EXPECT_GT(sleeps, 150U);
+  EXPECT_GE(parked.agent_ns - at_once.agent_ns, sleeps * 250'000);
+  EXPECT_EQ(parked.violation_count, 0U);
+
+  SimSettings r = settings("ring", 2);
+  r.costs.noise_ns = 0;
+  r.costs.agent_park_ns = 0;
+  const RunResult ring = simulate(w, "fifo", r);
+  r.costs.agent_park_ns = 300'000;
+  EXPECT_EQ(cls(simulate(w, "fifo", r), "waker").wake.p50, cls(ring, "waker").wake.p50);
 }
 
 // An idle CPU first leaves its idle loop: a task woken by its timer on its

@@ -116,13 +116,14 @@ TEST(Simulator, GthulhuServesInteractiveTasksBeforeFifo) {
   // Two CPUs, four hogs, six tasks that run 0.3 ms and sleep 4 ms. fifo
   // queues a woken task behind the hogs' 20 ms slices; gthulhu's deadline
   // puts it first. The model shows it at the median and at p99. (gthulhu's
-  // median is then the agent's round trip, about 0.5 ms with the costs
-  // measured in the VM; fifo's several milliseconds.)
+  // median is then mostly the agent's round trip, about 2 ms with the costs
+  // measured in the VM, where the agent holds a CPU about 0.35 ms each time
+  // it runs; fifo's is near 8 ms.)
   const Workload w = parse_workload_yaml(kInteractiveAndHogs, "w");
   const SimSettings s = settings(2, 1, 3);
   const ClassSummary fifo = cls(simulate(w, "fifo", s), "interactive");
   const ClassSummary gthulhu = cls(simulate(w, "gthulhu", s), "interactive");
-  EXPECT_LT(gthulhu.wake.p50 * 5, fifo.wake.p50);
+  EXPECT_LT(gthulhu.wake.p50 * 3, fifo.wake.p50);
   EXPECT_LT(gthulhu.wake.p99, fifo.wake.p99);
   EXPECT_GT(gthulhu.cpu_ns, fifo.cpu_ns) << "served sooner, they also get more done";
 }

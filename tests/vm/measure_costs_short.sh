@@ -46,5 +46,7 @@ for feature in PLACE_LAG RUN_TO_PARITY DELAY_DEQUEUE DELAY_ZERO HRTICK WAKEUP_PR
 done
 grep -qE "^rt-app's run costs [0-9.]+ us of CPU per us asked, plus -?[0-9]+ us per activation" "$OUT" ||
     fail "no rt-app run cost"
-opts=$(grep -E '^  --context-switch-us ' "$OUT") || fail "no scxx sim options line"
+grep -qE "^the agent's time on a CPU beyond a switch \([0-9]+ us\) and a step of one task \([0-9]+ \+ 2 x [0-9]+ us\): -?[0-9]+ us" "$OUT" ||
+    fail "no agent park cost"
+opts=$(grep -E '^  --context-switch-us .* --agent-park-us [0-9]+$' "$OUT") || fail "no scxx sim options line"
 log "PASS: $opts"
