@@ -70,7 +70,7 @@ struct CostModel {
   // workload: the agent's time on a CPU each time it runs (median), less
   // what the model charges for it otherwise, a switch with sched_ext's
   // callbacks and a step with one task in and one decision out (5 + 2 x
-  // 20 us): 164, 187, 210 and 232 us in four runs. Yield mode only (the
+  // 20 us): 164, 187, 210 and 259 us in four runs. Yield mode only (the
   // ring's sleep was not measured).
   uint64_t agent_park_ns = 200 * kNsecPerUsec;
   // CPU time a task of a workload file spends each time it reaches an op it
