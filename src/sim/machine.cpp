@@ -173,15 +173,18 @@ void Machine::tick() {
   at(now_ + settings_.costs.tick_ns, [this] { tick(); });
 }
 
-void Machine::noise(int c) {
+void Machine::stall(int c, uint64_t ns) {
   CpuState &cpu = cpus_[static_cast<size_t>(c)];
-  const uint64_t d = settings_.costs.noise_ns;
-  if (cpu.task >= 0) {
+  if (cpu.task >= 0 && ns != 0) {
     sync(c);
-    cpu.progress_from = std::max(cpu.progress_from, now_) + d;
-    cpu.overhead_ns += d;
+    cpu.progress_from = std::max(cpu.progress_from, now_) + ns;
+    cpu.overhead_ns += ns;
     schedule_end(c);
   }
+}
+
+void Machine::noise(int c) {
+  stall(c, settings_.costs.noise_ns);
   const auto gap = static_cast<uint64_t>(
       rng_.exponential(static_cast<double>(settings_.costs.noise_interval_ns)));
   at(now_ + std::max<uint64_t>(gap, 1), [this, c] { noise(c); });

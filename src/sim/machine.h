@@ -173,6 +173,9 @@ public:
   void timer_fired_on(int c);
   // Idle, and not since this very moment.
   [[nodiscard]] bool sleeping(int c) const;
+  // CPU `c`'s task makes no progress for `ns` from now (the kernel works
+  // there: an interruption, a wake-up's path); nothing if it runs none.
+  void stall(int c, uint64_t ns);
   // A delay around its measured median, with the spread of the wake-up
   // costs (0 for 0).
   uint64_t draw_delay(uint64_t median);

@@ -172,8 +172,10 @@ void ScxxKernel::kick_for_agent() {
     }
   }
   // Every CPU busy: one is preempted for the agent, after the wake-up's
-  // callbacks, the kick and the resched (CostModel::agent_kick_ns). A CPU
-  // that frees up meanwhile runs the agent sooner; then this kick is moot.
+  // callbacks, the kick and the resched (CostModel::agent_kick_ns). That
+  // is the kernel's work on the CPU it preempts, whose task makes no
+  // progress meanwhile. A CPU that frees up meanwhile runs the agent
+  // sooner; then this kick is moot.
   const uint64_t delay = m_.draw_delay(costs_.agent_kick_ns);
   if (delay == 0) {
     m_.kick(agent_last_cpu_, true);
@@ -183,6 +185,7 @@ void ScxxKernel::kick_for_agent() {
     return;
   }
   agent_kick_pending_ = true;
+  m_.stall(agent_last_cpu_, delay);
   m_.at(m_.now() + delay, [this] {
     agent_kick_pending_ = false;
     if (agent_needed_waiting()) {

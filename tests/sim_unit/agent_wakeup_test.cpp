@@ -111,6 +111,7 @@ TEST(AgentWakeup, TheTickEndsASyncWakersSliceWhenTheAgentWaits) {
 // A timer wake-up while hogs keep every CPU busy: the parked agent needs
 // a CPU taken from a hog, which takes agent_kick_ns (median, drawn with a
 // spread) before the agent runs; the task then waits that much longer.
+// That time is the kernel's on the hog's CPU: the hog makes no progress.
 TEST(AgentWakeup, PreemptingABusyCpuForTheAgentTakesTheKickDelay) {
   const Workload w = parse_rtapp_json(R"({"tasks": {
     "hog": {"instance": 2, "run": 1000000},
@@ -126,6 +127,10 @@ TEST(AgentWakeup, PreemptingABusyCpuForTheAgentTakesTheKickDelay) {
   const auto grew = static_cast<double>(cls(delayed, "waker").wake.p50) -
                     static_cast<double>(cls(at_once, "waker").wake.p50);
   EXPECT_NEAR(grew, 400'000.0, 60'000.0);
+  // About 220 activations in 2 s, each kicking a busy CPU.
+  EXPECT_GT(delayed.overhead_ns, at_once.overhead_ns + 150 * 300'000U);
+  const uint64_t hogs_at_once = cls(at_once, "hog").cpu_ns;
+  EXPECT_LT(cls(delayed, "hog").cpu_ns + 150 * 300'000U, hogs_at_once);
   EXPECT_EQ(delayed.violation_count, 0U);
 }
 
