@@ -127,7 +127,8 @@ fi
 
 if [ -n "$REPLAY" ]; then
     TMP=$REPLAY
-    loops=$(grep -o '^NS_PER_LOOP[_R0-9]*=[0-9]*' "$REPLAY/params" | cut -d= -f2 | paste -sd/)
+    # Runs kept before rt-app was calibrated once per boot record no rate.
+    loops=$({ grep -o '^NS_PER_LOOP[_R0-9]*=[0-9]*' "$REPLAY/params" || true; } | cut -d= -f2 | paste -sd/)
     echo "calibration: $CPUS CPUs, ${SECONDS_EACH}s per run, $REPEATS repeat(s), policies $POLICIES," \
         "workloads $WORKLOADS, rt-app ${loops:-?} ns per loop; real runs from $REPLAY; model ${SIM_ARGS:-as built}"
 else
