@@ -128,9 +128,9 @@ TEST(AgentWakeup, PreemptingABusyCpuForTheAgentTakesTheKickDelay) {
                     static_cast<double>(cls(at_once, "waker").wake.p50);
   EXPECT_NEAR(grew, 400'000.0, 60'000.0);
   // About 220 activations in 2 s, each kicking a busy CPU.
-  EXPECT_GT(delayed.overhead_ns, at_once.overhead_ns + 150 * 300'000U);
+  EXPECT_GT(delayed.overhead_ns, at_once.overhead_ns + 150ULL * 300'000);
   const uint64_t hogs_at_once = cls(at_once, "hog").cpu_ns;
-  EXPECT_LT(cls(delayed, "hog").cpu_ns + 150 * 300'000U, hogs_at_once);
+  EXPECT_LT(cls(delayed, "hog").cpu_ns + 150ULL * 300'000, hogs_at_once);
   EXPECT_EQ(delayed.violation_count, 0U);
 }
 
