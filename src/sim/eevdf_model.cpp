@@ -26,9 +26,9 @@ EevdfModel::EevdfModel(Machine &machine)
     : m_(machine), slice_ns_(base_slice_ns(machine.nr_cpus())),
       rq_(static_cast<size_t>(machine.nr_cpus())),
       curr_(static_cast<size_t>(machine.nr_cpus()), -1),
-      picked_at_(static_cast<size_t>(machine.nr_cpus()), 0),
       run_gen_(static_cast<size_t>(machine.nr_cpus()), 0),
-      armed_gen_(static_cast<size_t>(machine.nr_cpus()), 0) {}
+      armed_gen_(static_cast<size_t>(machine.nr_cpus()), 0),
+      armed_deadline_(static_cast<size_t>(machine.nr_cpus()), 0) {}
 
 void EevdfModel::run(uint64_t end_ns) {
   m_.run_until(end_ns);
@@ -120,8 +120,37 @@ void EevdfModel::remove(int cpu, int task) {
   ent_[static_cast<size_t>(task)].rq = -1;
 }
 
+void EevdfModel::finish_delayed(int cpu, int task) {
+  remove(cpu, task);
+  Entity &e = ent_[static_cast<size_t>(task)];
+  e.delayed = false;
+  e.lag = 0;
+  ++n_["delayed sleepers dequeued"];
+}
+
+size_t EevdfModel::nr_runnable_waiting(int cpu) const {
+  const auto &q = rq_[static_cast<size_t>(cpu)];
+  return static_cast<size_t>(std::count_if(
+      q.begin(), q.end(), [this](int id) { return !ent_[static_cast<size_t>(id)].delayed; }));
+}
+
 void EevdfModel::enqueue(SimTask &t, bool wakeup) {
   int cpu = t.last_cpu;
+  if (Entity &e = entity(t); e.delayed) {
+    // Woken while still queued (DELAY_DEQUEUE): it stays on that CPU, with
+    // its vruntime and deadline, unless it is owed time by now, which
+    // DELAY_ZERO forgives: then it starts over at the average.
+    cpu = e.rq;
+    e.delayed = false;
+    if (avg_vruntime(cpu) - e.vruntime > 0) {
+      remove(cpu, t.id);
+      e.lag = 0;
+      place(t, cpu, true);
+    }
+    ++n_["delayed sleepers woken in place"];
+    preempt_check(t, cpu, wakeup);
+    return;
+  }
   if (wakeup) {
     cpu = m_.pick_idle_cpu(t, t.last_cpu >= 0 ? t.last_cpu : 0);
     if (cpu < 0) {
@@ -132,6 +161,10 @@ void EevdfModel::enqueue(SimTask &t, bool wakeup) {
     cpu = c;
   }
   place(t, cpu, wakeup);
+  preempt_check(t, cpu, wakeup);
+}
+
+void EevdfModel::preempt_check(SimTask &t, int cpu, bool wakeup) {
   const CpuState &c = m_.cpu(cpu);
   const int cur = curr_[static_cast<size_t>(cpu)];
   if (c.task < 0) {
@@ -189,20 +222,31 @@ int EevdfModel::best(int cpu) {
 
 void EevdfModel::arm_slice_end(int cpu) {
   const auto c = static_cast<size_t>(cpu);
-  if (curr_[c] < 0 || rq_[c].empty() || armed_gen_[c] == run_gen_[c]) {
+  if (curr_[c] < 0 || rq_[c].empty()) {
+    return;
+  }
+  const SimTask &t = m_.tasks()[static_cast<size_t>(curr_[c])];
+  const Entity &e = ent_[static_cast<size_t>(curr_[c])];
+  if (armed_gen_[c] == run_gen_[c] && armed_deadline_[c] == e.deadline) {
     return;
   }
   armed_gen_[c] = run_gen_[c];
-  const uint64_t end = picked_at_[c] + slice_ns_;
-  if (end <= m_.now()) {
+  armed_deadline_[c] = e.deadline;
+  // The wall time until its vruntime reaches its deadline.
+  const double left = (e.deadline - running_vruntime(cpu, t)) * static_cast<double>(t.weight) /
+                      static_cast<double>(kWeightDefault);
+  if (left <= 0) {
     slice_end(cpu);
     return;
   }
-  m_.at(end, [this, cpu, gen = run_gen_[c]] {
-    if (run_gen_[static_cast<size_t>(cpu)] == gen) {
-      slice_end(cpu);
-    }
-  });
+  m_.at(m_.now() + std::max<uint64_t>(static_cast<uint64_t>(left), 1),
+        [this, cpu, gen = run_gen_[c], deadline = e.deadline] {
+          const int cur = curr_[static_cast<size_t>(cpu)];
+          if (run_gen_[static_cast<size_t>(cpu)] == gen && cur >= 0 &&
+              ent_[static_cast<size_t>(cur)].deadline == deadline) {
+            slice_end(cpu);
+          }
+        });
 }
 
 void EevdfModel::slice_end(int cpu) {
@@ -214,19 +258,31 @@ void EevdfModel::slice_end(int cpu) {
 
 std::optional<Pick> EevdfModel::pick(int cpu, SimTask * /*prev*/) {
   auto &q = rq_[static_cast<size_t>(cpu)];
-  if (q.empty() && !pull(cpu, false)) {
-    return std::nullopt;
-  }
-  const double avg = avg_vruntime(cpu);
   int best = -1;
-  bool best_eligible = false;
-  for (int id : q) {
-    const Entity &e = ent_[static_cast<size_t>(id)];
-    const bool eligible = e.vruntime <= avg + kVtimeSlack;
-    if (best < 0 || (eligible && !best_eligible) ||
-        (eligible == best_eligible && e.deadline < ent_[static_cast<size_t>(best)].deadline)) {
-      best = id;
-      best_eligible = eligible;
+  while (best < 0) {
+    if (nr_runnable_waiting(cpu) == 0) {
+      // Only sleepers still queued: each would be picked and leave.
+      while (!q.empty()) {
+        finish_delayed(cpu, q.front());
+      }
+      if (!pull(cpu, false)) {
+        return std::nullopt;
+      }
+    }
+    const double avg = avg_vruntime(cpu);
+    bool best_eligible = false;
+    for (int id : q) {
+      const Entity &e = ent_[static_cast<size_t>(id)];
+      const bool eligible = e.vruntime <= avg + kVtimeSlack;
+      if (best < 0 || (eligible && !best_eligible) ||
+          (eligible == best_eligible && e.deadline < ent_[static_cast<size_t>(best)].deadline)) {
+        best = id;
+        best_eligible = eligible;
+      }
+    }
+    if (ent_[static_cast<size_t>(best)].delayed) {
+      finish_delayed(cpu, best); // picked while asleep: it leaves now
+      best = -1;
     }
   }
   remove(cpu, best);
@@ -239,7 +295,6 @@ std::optional<Pick> EevdfModel::pick(int cpu, SimTask * /*prev*/) {
 void EevdfModel::running(int cpu, SimTask &t) {
   const auto c = static_cast<size_t>(cpu);
   curr_[c] = t.id;
-  picked_at_[c] = m_.now();
   ++run_gen_[c];
   // set_protect_slice: every task has the base slice, so the protection
   // runs to the deadline it has now.
@@ -258,15 +313,23 @@ void EevdfModel::stopped(int cpu, SimTask &t, uint64_t ran_ns, bool runnable) {
     e.deadline = e.vruntime + vslice(t);
   }
   if (!runnable) {
-    // The lag it takes along while it sleeps, bounded by two slices or a
-    // tick, whichever is longer (update_entity_lag). A task that owes time
-    // (negative lag) stays queued, not running, until it is eligible, and
-    // leaves with its lag zeroed (DELAY_DEQUEUE, DELAY_ZERO: the kernel's
-    // defaults since 6.12): a sleeper never wakes up owing.
+    // The lag it takes along while it sleeps, taken while it still counts
+    // in the average and bounded by two slices or a tick, whichever is
+    // longer (update_entity_lag). A task that owes time (ineligible) stays
+    // queued, asleep: it counts in the average and may be picked, which
+    // dequeues it with its lag zeroed, unless it wakes first, on this CPU
+    // (DELAY_DEQUEUE, DELAY_ZERO: the kernel's defaults since 6.12).
     const double limit = static_cast<double>(std::max(2 * slice_ns_, m_.settings().costs.tick_ns)) *
                          static_cast<double>(kWeightDefault) / static_cast<double>(t.weight);
-    // The lag is taken while the task still counts in the average.
-    e.lag = std::clamp(avg_vruntime(cpu, &t) - e.vruntime, 0.0, limit);
+    const double lag = avg_vruntime(cpu, &t) - e.vruntime;
+    if (lag < -kVtimeSlack) {
+      e.delayed = true;
+      e.lag = 0;
+      e.rq = cpu;
+      rq_[static_cast<size_t>(cpu)].push_back(t.id);
+    } else {
+      e.lag = std::clamp(lag, 0.0, limit);
+    }
   }
 }
 
@@ -279,21 +342,21 @@ bool EevdfModel::pull(int to, bool only_if_idle) {
   int busiest = -1;
   size_t most = 0;
   for (int c = 0; c < m_.nr_cpus(); ++c) {
-    const size_t n = rq_[static_cast<size_t>(c)].size();
+    const size_t n = nr_runnable_waiting(c);
     if (c != to && n > most) {
       most = n;
       busiest = c;
     }
   }
-  const size_t mine = rq_[static_cast<size_t>(to)].size() + (m_.cpu(to).task >= 0 ? 1 : 0);
+  const size_t mine = nr_runnable_waiting(to) + (m_.cpu(to).task >= 0 ? 1 : 0);
   if (busiest < 0 || (only_if_idle && most < mine + 2)) {
     return false;
   }
   auto &q = rq_[static_cast<size_t>(busiest)];
   for (auto it = q.rbegin(); it != q.rend(); ++it) {
     SimTask &t = m_.tasks()[static_cast<size_t>(*it)];
-    if (!t.may_run_on(to)) {
-      continue;
+    if (!t.may_run_on(to) || ent_[static_cast<size_t>(*it)].delayed) {
+      continue; // a sleeper still queued does not migrate
     }
     // Migrate with its lag and its relative deadline (PLACE_REL_DEADLINE).
     Entity &e = entity(t);
@@ -324,6 +387,9 @@ void EevdfModel::after_tick() {
 }
 
 void EevdfModel::exited(SimTask &t) {
+  if (const Entity &e = entity(t); e.delayed) {
+    remove(e.rq, t.id);
+  }
   entity(t) = Entity{};
 }
 

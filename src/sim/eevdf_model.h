@@ -6,9 +6,10 @@
 // slice scaled by weight; a CPU runs the eligible task (vruntime not above
 // the queue's weighted average) with the earliest deadline. A running task
 // is protected from wake-up preemption up to the deadline it had when it
-// was picked (RUN_TO_PARITY), and is picked again once it has run a slice
-// since then while others wait (HRTICK: a timer at the slice's end, not the
-// next tick). A waking task goes to an idle CPU found like
+// was picked (RUN_TO_PARITY), and is picked again when its vruntime reaches
+// its deadline while others are queued (HRTICK: a timer then, not the next
+// tick). A task that sleeps owing time stays queued until it is picked or
+// wakes (DELAY_DEQUEUE). A waking task goes to an idle CPU found like
 // select_idle_sibling (previous CPU, SMT sibling, same LLC, any), else to
 // its previous CPU, keeping its lag. An idle CPU pulls a task from the
 // busiest queue; every tick evens out queues that differ by two or more.
@@ -44,9 +45,10 @@ private:
     double vruntime = 0;
     double deadline = 0;
     double lag = 0;
-    double vprot = 0;    // protected from wake-up preemption up to here
-    bool placed = false; // has run on a queue before
-    int rq = -1;         // queue it waits on, -1: none
+    double vprot = 0;     // protected from wake-up preemption up to here
+    bool placed = false;  // has run on a queue before
+    bool delayed = false; // asleep, but still on its queue (DELAY_DEQUEUE)
+    int rq = -1;          // queue it waits on, -1: none
   };
 
   Entity &entity(const SimTask &t);
@@ -59,7 +61,14 @@ private:
   // place_entity: the vruntime a task with `lag` gets on `cpu`'s queue.
   double placed_vruntime(int cpu, const SimTask &t, double lag);
   void place(SimTask &t, int cpu, bool wakeup);
+  // `t` is now queued on `cpu`: the CPU runs it, or the running task is
+  // brought up to date and may be preempted, or its slice end is armed.
+  void preempt_check(SimTask &t, int cpu, bool wakeup);
   void remove(int cpu, int task);
+  // A sleeper that stayed queued leaves its queue: with no lag (DELAY_ZERO).
+  void finish_delayed(int cpu, int task);
+  // Waiting tasks of `cpu` that may run (sleepers still queued left out).
+  [[nodiscard]] size_t nr_runnable_waiting(int cpu) const;
   bool pull(int to, bool only_if_idle);
   // Total weight queued on `cpu`, the running task included.
   double queue_weight(int cpu);
@@ -67,19 +76,19 @@ private:
   // one while protected, else the eligible one with the earliest deadline
   // among the running and the waiting ones.
   int best(int cpu);
-  // HRTICK: the running task is picked again once it has run a slice since
-  // it was picked, if others wait there by then.
+  // HRTICK: the running task is picked again when its vruntime reaches its
+  // deadline, if others are queued there by then.
   void arm_slice_end(int cpu);
   void slice_end(int cpu);
 
   Machine &m_;
   uint64_t slice_ns_;
   std::vector<Entity> ent_;
-  std::vector<std::vector<int>> rq_; // waiting tasks per CPU
-  std::vector<int> curr_;            // running fair task per CPU
-  std::vector<uint64_t> picked_at_;  // per CPU: when the running task was picked
-  std::vector<uint64_t> run_gen_;    // per CPU: counts picks and stops
-  std::vector<uint64_t> armed_gen_;  // per CPU: the run whose slice end is armed
+  std::vector<std::vector<int>> rq_;   // waiting tasks per CPU
+  std::vector<int> curr_;              // running fair task per CPU
+  std::vector<uint64_t> run_gen_;      // per CPU: counts picks and stops
+  std::vector<uint64_t> armed_gen_;    // per CPU: the run whose slice end is armed
+  std::vector<double> armed_deadline_; // and the deadline it was armed for
   std::map<std::string, uint64_t> n_;
 };
 

@@ -184,6 +184,26 @@ TEST(Simulator, EevdfModelEndsASliceWhenItEndsNotAtTheNextTick) {
   EXPECT_GT(r.counters.at("slice ends (hrtick)"), 1000U);
 }
 
+// DELAY_DEQUEUE: a task that goes to sleep owing time (it ran past its
+// share beside the hog) stays queued on its CPU. One that sleeps long is
+// picked there first and leaves with its lag forgiven; one that sleeps
+// briefly wakes first and is queued again where it is.
+TEST(Simulator, EevdfModelKeepsASleeperThatOwesTimeQueued) {
+  const Workload w = parse_rtapp_json(R"({"tasks": {
+      "hog": {"cpus": [0], "run": 1000000},
+      "short": {"cpus": [0], "loop": -1, "run": 2000, "sleep": 300},
+      "long": {"cpus": [0], "loop": -1, "run": 2000, "sleep": 3000}}})",
+                                      "delay.json");
+  SimSettings s = settings(2, 1, 2);
+  s.costs.noise_ns = 0;
+  const RunResult r = simulate(w, "eevdf-model", s);
+  ASSERT_TRUE(r.counters.contains("delayed sleepers dequeued"));
+  ASSERT_TRUE(r.counters.contains("delayed sleepers woken in place"));
+  EXPECT_GT(r.counters.at("delayed sleepers dequeued"), 50U);
+  EXPECT_GT(r.counters.at("delayed sleepers woken in place"), 100U);
+  EXPECT_EQ(r.violation_count, 0U) << describe(r);
+}
+
 // ---- broken policies: the invariants must catch them ----
 
 // Arrival order, but the tasks of one pid are taken and never dispatched.
