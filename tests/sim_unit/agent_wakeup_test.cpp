@@ -35,6 +35,23 @@ SimSettings settings(const std::string &wakeup, int cpus) {
   return s;
 }
 
+// One task on a private 9 ms timer beside two hogs: every CPU is busy when
+// it wakes (scripts/measure-costs.sh's busy workload).
+Workload timer_beside_two_hogs() {
+  return parse_rtapp_json(R"({"tasks": {
+    "hog": {"instance": 2, "run": 1000000},
+    "waker": {"run": 300, "timer": {"ref": "unique", "period": 9000}}}})",
+                          "w.json");
+}
+
+// Two CPUs, no noise and no kick delay: what a test adds shows alone.
+SimSettings quiet_settings(const std::string &wakeup) {
+  SimSettings s = settings(wakeup, 2);
+  s.costs.noise_ns = 0;
+  s.costs.agent_kick_ns = 0;
+  return s;
+}
+
 TEST(AgentWakeup, YieldIsTheDefaultAsInScxxRun) {
   EXPECT_EQ(SimSettings{}.kernel.agent_wakeup, SchedulerOptions{}.agent_yield ? "yield" : "ring");
   EXPECT_EQ(SimSettings{}.kernel.agent_wakeup, "yield");
@@ -113,13 +130,8 @@ TEST(AgentWakeup, TheTickEndsASyncWakersSliceWhenTheAgentWaits) {
 // spread) before the agent runs; the task then waits that much longer.
 // That time is the kernel's on the hog's CPU: the hog makes no progress.
 TEST(AgentWakeup, PreemptingABusyCpuForTheAgentTakesTheKickDelay) {
-  const Workload w = parse_rtapp_json(R"({"tasks": {
-    "hog": {"instance": 2, "run": 1000000},
-    "waker": {"run": 300, "timer": {"ref": "unique", "period": 9000}}}})",
-                                      "w.json");
-  SimSettings s = settings("yield", 2);
-  s.costs.noise_ns = 0;
-  s.costs.agent_kick_ns = 0;
+  const Workload w = timer_beside_two_hogs();
+  SimSettings s = quiet_settings("yield");
   const RunResult at_once = simulate(w, "fifo", s);
   s.costs.agent_kick_ns = 400'000;
   const RunResult delayed = simulate(w, "fifo", s);
@@ -140,13 +152,8 @@ TEST(AgentWakeup, PreemptingABusyCpuForTheAgentTakesTheKickDelay) {
 // time grows by as much per wake-up. A ring-mode agent sleeps instead and
 // is not charged it.
 TEST(AgentWakeup, AParkingAgentHoldsItsCpuForTheParkCost) {
-  const Workload w = parse_rtapp_json(R"({"tasks": {
-    "hog": {"instance": 2, "run": 1000000},
-    "waker": {"run": 300, "timer": {"ref": "unique", "period": 9000}}}})",
-                                      "w.json");
-  SimSettings s = settings("yield", 2);
-  s.costs.noise_ns = 0;
-  s.costs.agent_kick_ns = 0;
+  const Workload w = timer_beside_two_hogs();
+  SimSettings s = quiet_settings("yield");
   s.costs.agent_park_ns = 0;
   const RunResult at_once = simulate(w, "fifo", s);
   s.costs.agent_park_ns = 300'000;
@@ -159,8 +166,7 @@ TEST(AgentWakeup, AParkingAgentHoldsItsCpuForTheParkCost) {
   EXPECT_GE(parked.agent_ns - at_once.agent_ns, sleeps * 250'000);
   EXPECT_EQ(parked.violation_count, 0U);
 
-  SimSettings r = settings("ring", 2);
-  r.costs.noise_ns = 0;
+  SimSettings r = quiet_settings("ring");
   r.costs.agent_park_ns = 0;
   const RunResult ring = simulate(w, "fifo", r);
   r.costs.agent_park_ns = 300'000;
