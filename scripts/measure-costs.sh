@@ -130,8 +130,10 @@ echo "context switch under scxx (kernel mode): perf bench sched pipe on CPU 0: $
 
 # The model's step costs, from the binary's own defaults: --agent-park-us
 # is what the agent's time on a CPU leaves beyond a switch and a step.
-model_step=$("$BIN" sim --help | awk -F= '/--agent-step-us FLOAT=/ {print $2+0}')
-model_per_task=$("$BIN" sim --help | awk -F= '/--agent-per-task-us FLOAT=/ {print $2+0}')
+read -r model_step model_per_task < <("$BIN" sim --help | awk -F= '
+    /--agent-step-us FLOAT=/ {step = $2 + 0}
+    /--agent-per-task-us FLOAT=/ {per_task = $2 + 0}
+    END {print step, per_task}')
 export PYTHONPATH="$ROOT/scripts/lib"
 python3 - "$TMP" "$pipe_ops" "$noise" "$scxx_pipe_ops" "$model_step" "$model_per_task" <<'PY' | tee -a "$report"
 import sys

@@ -3,6 +3,7 @@
 #include "policy/task.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace scxx::sim {
 
@@ -194,30 +195,34 @@ void EevdfModel::preempt_check(SimTask &t, int cpu, bool wakeup) {
   }
 }
 
-int EevdfModel::best(int cpu) {
-  const int cur = curr_[static_cast<size_t>(cpu)];
-  const double avg = avg_vruntime(cpu);
+int EevdfModel::earliest_queued(int cpu, double max_vruntime) const {
   int pick = -1;
-  double pick_deadline = 0;
-  if (cur >= 0) {
-    const Entity &e = ent_[static_cast<size_t>(cur)];
-    const double v = running_vruntime(cpu, m_.tasks()[static_cast<size_t>(cur)]);
-    if (v <= avg + kVtimeSlack) {
-      if (v < e.vprot) {
-        return cur; // RUN_TO_PARITY
-      }
-      pick = cur;
-      pick_deadline = e.deadline;
-    }
-  }
   for (int id : rq_[static_cast<size_t>(cpu)]) {
     const Entity &e = ent_[static_cast<size_t>(id)];
-    if (e.vruntime <= avg + kVtimeSlack && (pick < 0 || e.deadline < pick_deadline)) {
+    if (e.vruntime <= max_vruntime &&
+        (pick < 0 || e.deadline < ent_[static_cast<size_t>(pick)].deadline)) {
       pick = id;
-      pick_deadline = e.deadline;
     }
   }
   return pick;
+}
+
+int EevdfModel::best(int cpu) {
+  const int cur = curr_[static_cast<size_t>(cpu)];
+  const double avg = avg_vruntime(cpu);
+  const int queued = earliest_queued(cpu, avg + kVtimeSlack);
+  if (cur < 0) {
+    return queued;
+  }
+  const Entity &e = ent_[static_cast<size_t>(cur)];
+  const double v = running_vruntime(cpu, m_.tasks()[static_cast<size_t>(cur)]);
+  if (v > avg + kVtimeSlack) {
+    return queued; // the running task is not eligible
+  }
+  if (v < e.vprot) {
+    return cur; // RUN_TO_PARITY
+  }
+  return queued >= 0 && ent_[static_cast<size_t>(queued)].deadline < e.deadline ? queued : cur;
 }
 
 void EevdfModel::arm_slice_end(int cpu) {
@@ -269,16 +274,9 @@ std::optional<Pick> EevdfModel::pick(int cpu, SimTask * /*prev*/) {
         return std::nullopt;
       }
     }
-    const double avg = avg_vruntime(cpu);
-    bool best_eligible = false;
-    for (int id : q) {
-      const Entity &e = ent_[static_cast<size_t>(id)];
-      const bool eligible = e.vruntime <= avg + kVtimeSlack;
-      if (best < 0 || (eligible && !best_eligible) ||
-          (eligible == best_eligible && e.deadline < ent_[static_cast<size_t>(best)].deadline)) {
-        best = id;
-        best_eligible = eligible;
-      }
+    best = earliest_queued(cpu, avg_vruntime(cpu) + kVtimeSlack);
+    if (best < 0) { // none eligible (rounding): the earliest deadline
+      best = earliest_queued(cpu, std::numeric_limits<double>::infinity());
     }
     if (ent_[static_cast<size_t>(best)].delayed) {
       finish_delayed(cpu, best); // picked while asleep: it leaves now

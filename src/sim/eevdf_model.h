@@ -76,6 +76,9 @@ private:
   // one while protected, else the eligible one with the earliest deadline
   // among the running and the waiting ones.
   int best(int cpu);
+  // The queued task (a sleeper still queued included) with the earliest
+  // deadline among those whose vruntime is at most `max_vruntime`; -1: none.
+  [[nodiscard]] int earliest_queued(int cpu, double max_vruntime) const;
   // HRTICK: the running task is picked again when its vruntime reaches its
   // deadline, if others are queued there by then.
   void arm_slice_end(int cpu);
