@@ -46,7 +46,7 @@ missing=()
 for p in "${PKGS[@]}" "${BPO_PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-qemu_major=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null | sed -E 's/^[0-9]+://; s/[.].*//')
+qemu_major=$( { dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true; } | sed -E 's/^[0-9]+://; s/[.].*//')
 if [ -n "$qemu_major" ] && [ "$qemu_major" -lt "$QEMU_MIN_MAJOR" ] 2>/dev/null; then
     say "qemu-system-x86 $qemu_major.x is too old for multi-threaded TCG: upgrading from bookworm-backports"
     missing+=(qemu-system-x86)
