@@ -21,16 +21,26 @@
 # Usage: scripts/calibrate.sh [--short] [--seconds S] [--repeats N]
 #                             [--policies a,b,c] [--workloads w1,w2]
 #                             [--out FILE] [--keep DIR] [--sim-args "ARGS"]
+#                             [--costs measured|built-in] [--cost-seconds S]
 #        scripts/calibrate.sh --replay DIR [--sim-args "ARGS"] [--out FILE]
+#                             [--costs measured|built-in]
 #   On the host it boots the VM (tools/vm/scxx-vm) once per repeat and runs
 #   itself there for the real runs, then simulates and reports on the host;
 #   run inside the VM it does everything in that boot. Defaults:
-#   gthulhu,fifo,vtime,eevdf, every workload, 6 s per run, 2 repeats (about
-#   25 minutes). --short: gthulhu and fifo on two workloads for 3 s each,
+#   gthulhu,fifo,vtime,eevdf, every workload, 6 s per run, 2 repeats.
+#   --short: gthulhu and fifo on two workloads for 3 s each,
 #   once (the vm test sim_calibrate_short). --keep DIR keeps the real runs' traces; --replay
 #   DIR then redoes only the simulated side against them, on the host in
 #   seconds, e.g. to try a cost model given by --sim-args (extra `scxx sim`
 #   options for the model's runs).
+#   --costs: the model's costs. `measured` (the default on the host): each
+#   boot first runs scripts/measure-costs.sh, --cost-seconds (2) per
+#   workload, and the model runs with the median of each option over the
+#   boots, so it is compared with the machine it was measured on (the VM's
+#   speed follows the host's: rt-app's loop took 345-458 ns on one host,
+#   582 on another); a replay uses them when the kept run has them.
+#   `built-in`: the binary's defaults (`scxx sim --help`). --sim-args
+#   overrides either. About 25 minutes with the defaults on the host.
 set -euo pipefail
 
 # ---- tolerances, fixed before any run ----
@@ -56,6 +66,8 @@ SHORT=0
 KEEP=""
 REPLAY=""
 SIM_ARGS=""
+COSTS="" # measured | built-in; empty: measured on the host, as kept in a replay, built-in in the VM
+COST_SECONDS=2
 BOOT_REPEAT=""
 first=1 last=0 # the repeats this boot runs (none in a replay)
 while [ $# -gt 0 ]; do
@@ -69,6 +81,8 @@ while [ $# -gt 0 ]; do
         --keep) KEEP=$2; shift ;;
         --replay) REPLAY=$2; shift ;;
         --sim-args) SIM_ARGS=$2; shift ;;
+        --costs) COSTS=$2; shift ;;
+        --cost-seconds) COST_SECONDS=$2; shift ;;
         --boot-repeat) BOOT_REPEAT=$2; shift ;; # inside the VM: repeat N's real runs only
         -h | --help) awk 'NR > 1 && /^set -euo/ {exit} NR > 1' "$0"; exit 0 ;;
         *) echo "calibrate.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -81,13 +95,45 @@ if [ "$SHORT" = 1 ]; then
     SECONDS_EACH=3
     REPEATS=1
 fi
-for n in "$SECONDS_EACH" "$REPEATS"; do
-    case $n in '' | *[!0-9]* | 0) echo "calibrate.sh: --seconds and --repeats take a whole number above 0" >&2; exit 2 ;; esac
+for n in "$SECONDS_EACH" "$REPEATS" "$COST_SECONDS"; do
+    case $n in '' | *[!0-9]* | 0) echo "calibrate.sh: --seconds, --repeats and --cost-seconds take a whole number above 0" >&2; exit 2 ;; esac
 done
+case $COSTS in
+    '' | measured | built-in) ;;
+    *) echo "calibrate.sh: --costs takes 'measured' or 'built-in', not '$COSTS'" >&2; exit 2 ;;
+esac
 if [ -n "$BOOT_REPEAT" ]; then
     case $BOOT_REPEAT in *[!0-9]* | 0) echo "calibrate.sh: --boot-repeat takes 1 to --repeats" >&2; exit 2 ;; esac
     [ "$BOOT_REPEAT" -le "$REPEATS" ] || { echo "calibrate.sh: --boot-repeat $BOOT_REPEAT is above --repeats $REPEATS" >&2; exit 2; }
 fi
+# The median of each `scxx sim` option over measure-costs.sh reports.
+median_sim_options() {
+    python3 - "$@" <<'PY'
+import statistics, sys
+opts = {}
+for path in sys.argv[1:]:
+    lines = open(path).read().splitlines()
+    if "scxx sim options for this machine:" not in lines:
+        sys.exit(f"calibrate.sh: {path} holds no scxx sim options")
+    words = lines[lines.index("scxx sim options for this machine:") + 1].split()
+    for name, value in zip(words[::2], words[1::2]):
+        opts.setdefault(name, []).append(float(value))
+print(" ".join(f"{name} {statistics.median(v):g}" for name, v in opts.items()))
+PY
+}
+# Measured options ($1) with the user's (--sim-args, $2) in place of any of
+# the same name.
+merge_sim_options() {
+    local -a measured user kept=()
+    local -A given=()
+    read -r -a measured <<<"$1"
+    read -r -a user <<<"$2"
+    for word in "${user[@]}"; do [[ $word == --* ]] && given[$word]=1; done
+    for ((i = 0; i + 1 < ${#measured[@]}; i += 2)); do
+        [ -n "${given[${measured[i]}]:-}" ] || kept+=("${measured[i]}" "${measured[i + 1]}")
+    done
+    echo "${kept[*]} $2"
+}
 WDIR=$ROOT/examples/workloads/calibration
 if [ -z "$WORKLOADS" ]; then
     WORKLOADS=$(cd "$WDIR" && ls -1 *.json | sed 's/\.json$//' | paste -sd,)
@@ -110,13 +156,16 @@ elif [ ! -d /sys/kernel/sched_ext ]; then
     # A run: scxx attach, rt-app (calibrated once per boot) and perf script;
     # under 20 s besides the workload itself on 2 vCPUs.
     timeout=$((180 + n_w * n_p * (SECONDS_EACH + 30)))
+    COSTS=${COSTS:-measured}
+    [ "$COSTS" = built-in ] || timeout=$((timeout + 240 + 8 * COST_SECONDS)) # measure-costs.sh's own budget
     for ((r = 1; r <= REPEATS; r++)); do
         echo "calibrate.sh: boot $r of $REPEATS"
         "$ROOT/tools/vm/scxx-vm" --cpus "${SCXX_VM_TEST_CPUS:-2}" --timeout "$timeout" \
             --results "$results" -- "$0" --seconds "$SECONDS_EACH" --repeats "$REPEATS" --boot-repeat "$r" \
-            --policies "$POLICIES" --workloads "$WORKLOADS" --keep "$results/kept"
+            --policies "$POLICIES" --workloads "$WORKLOADS" --keep "$results/kept" --costs "$COSTS" \
+            --cost-seconds "$COST_SECONDS"
     done
-    "$0" --replay "$results/kept" --sim-args "$SIM_ARGS" --out "$out"
+    "$0" --replay "$results/kept" --sim-args "$SIM_ARGS" --costs "$COSTS" --out "$out"
     if [ -n "$KEEP" ]; then
         mkdir -p "$KEEP" && cp -r "$results/kept/." "$KEEP/"
         echo "calibrate.sh: the real runs are kept in $KEEP (replay: --replay $KEEP)"
@@ -127,6 +176,16 @@ fi
 
 if [ -n "$REPLAY" ]; then
     TMP=$REPLAY
+    shopt -s nullglob
+    cost_files=("$REPLAY"/costs.r*.txt)
+    shopt -u nullglob
+    [ -n "$COSTS" ] || { COSTS=built-in; [ ${#cost_files[@]} -eq 0 ] || COSTS=measured; }
+    if [ "$COSTS" = measured ]; then
+        [ ${#cost_files[@]} -gt 0 ] || { echo "calibrate.sh: $REPLAY holds no measured costs (costs.r*.txt); use --costs built-in"; exit 2; }
+        measured=$(median_sim_options "${cost_files[@]}") || exit 1
+        echo "calibration: costs measured in ${#cost_files[@]} boot(s): $measured"
+        SIM_ARGS=$(merge_sim_options "$measured" "$SIM_ARGS")
+    fi
     # Runs kept before rt-app was calibrated once per boot record no rate.
     loops=$({ grep -o '^NS_PER_LOOP[_R0-9]*=[0-9]*' "$REPLAY/params" || true; } | cut -d= -f2 | paste -sd/)
     echo "calibration: $CPUS CPUs, ${SECONDS_EACH}s per run, $REPEATS repeat(s), policies $POLICIES," \
@@ -139,11 +198,23 @@ else
     RAW=$TMP # perf's own file stays on the guest's disk, not in the shared --keep directory
     [ -n "$KEEP" ] && { mkdir -p "$KEEP"; TMP=$KEEP; }
     CPUS=$(nproc)
-    NS_PER_LOOP=$(rtapp_ns_per_loop "$RAW") || { echo "calibrate.sh: rt-app could not calibrate"; exit 1; }
     first=1 last=$REPEATS
     if [ -n "$BOOT_REPEAT" ]; then
         first=$BOOT_REPEAT last=$BOOT_REPEAT
     fi
+    if [ "$COSTS" = measured ]; then
+        # This boot's costs, before any workload (and before rt-app's
+        # calibration, which the workloads should follow closely); the replay
+        # takes the median over the boots.
+        SCXX_BIN=$BIN "$ROOT/scripts/measure-costs.sh" --seconds "$COST_SECONDS" --out "$TMP/costs.r$first.txt" \
+            >"$RAW/measure-costs.log" 2>&1 ||
+            { cat "$RAW/measure-costs.log"; echo "calibrate.sh: measure-costs.sh failed"; exit 1; }
+        echo "  costs of this boot: $(sed -n '/^scxx sim options/{n;s/^ *//;p}' "$TMP/costs.r$first.txt")"
+        if [ -z "$BOOT_REPEAT" ]; then # this boot simulates too
+            SIM_ARGS=$(merge_sim_options "$(median_sim_options "$TMP/costs.r$first.txt")" "$SIM_ARGS")
+        fi
+    fi
+    NS_PER_LOOP=$(rtapp_ns_per_loop "$RAW") || { echo "calibrate.sh: rt-app could not calibrate"; exit 1; }
     [ "$first" != 1 ] || printf 'SECONDS_EACH=%s\nREPEATS=%s\nPOLICIES=%s\nWORKLOADS=%s\nCPUS=%s\nSEPARATE_BOOTS=%s\n' \
         "$SECONDS_EACH" "$REPEATS" "$POLICIES" "$WORKLOADS" "$CPUS" "${BOOT_REPEAT:+1}" >"$TMP/params"
     for ((r = first; r <= last; r++)); do echo "NS_PER_LOOP_R$r=$NS_PER_LOOP" >>"$TMP/params"; done

@@ -225,8 +225,11 @@ short, long_ = (cpu_per_activation(f"{tmp}/eevdf-runs.txt", c) for c in ("run300
 slope = (long_ - short) / 2700
 print(f"{'eevdf: rt-app run 300 us, CPU per activation':44} {short:7.0f}")
 print(f"{'eevdf: rt-app run 3000 us, CPU per activation':44} {long_:7.0f}")
-print(f"rt-app's run costs {slope:.2f} us of CPU per us asked, plus {short - 300 * slope:.0f} us per "
+per_activation = short - 300 * slope
+print(f"rt-app's run costs {slope:.2f} us of CPU per us asked, plus {per_activation:.0f} us per "
       "activation (its own work and the sleep)")
+# The model charges the activation's switch apart from its blocking point.
+block = per_activation - switch_us
 # The agent's run in the busy workload: one task in, one decision out.
 step, per_task = float(sys.argv[5] or 0), float(sys.argv[6] or 0)
 agent_switch_us = max(switch_us, scxx_switch_us)  # --context-switch-us plus --scxx-switch-us
@@ -238,6 +241,7 @@ print(f"  --context-switch-us {switch_us:.0f} --scxx-switch-us {max(0, scxx_swit
       f" --noise-us {float(noise['mean_gap_us']):.0f}"
       f" --noise-interval-us {float(noise['interval_us']):.0f}"
       f" --timer-wakeup-us {picked[('scxx', 'local')]:.0f} --idle-wakeup-us {picked[('scxx', 'remote')]:.0f}"
+      f" --block-cpu-us {max(0, block):.0f}"
       f" --agent-kick-us {rank(busy['scxx']['agent'], 50):.0f}"
       f" --agent-park-us {max(0, park):.0f}")
 PY

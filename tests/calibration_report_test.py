@@ -2,8 +2,9 @@
 """Known answers for scripts/lib/calibration_report.py: three policies whose
 real p99s come from hand-written perf traces in two repeats that disagree on
 one pair, and simulated p99s that follow the first repeat. Checks the ratios,
-tau, the pairs 1.5x apart and the noise ceiling (each repeat against the
-other, the model against a single repeat) against numbers worked out by hand.
+tau, the pairs 1.5x apart, the real runs' CPU per activation and the noise
+ceiling (each repeat against the other, the model against a single repeat)
+against numbers worked out by hand.
 
 Usage: calibration_report_test.py REPO_ROOT
 """
@@ -48,7 +49,7 @@ def main():
     model = {"a": 100, "b": 200, "c": 400}
     with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(d, "w.json"), "w") as f:
-            json.dump({"tasks": {"t": {}}}, f)
+            json.dump({"tasks": {"t": {"run": 250}}}, f)
         for p, (r1, r2) in real.items():
             for name, us in ((f"real-w-{p}.txt", r1), (f"real-w-{p}.r2.txt", r2)):
                 with open(os.path.join(d, name), "w") as f:
@@ -63,6 +64,9 @@ def main():
             capture_output=True, text=True, check=True).stdout
     print(out)
     expect = [
+        # Each activation holds the CPU 500 us against a run of 250.
+        "w: real CPU per wake-up over the run asked (each repeat): a/t 2.00 2.00; b/t 2.00 2.00; "
+        "c/t 2.00 2.00",
         # Geometric means: a 100, b and c 283; the model's b (200) and c (400).
         "w                    b        t            wake       282.8           200-400    150     200.0    150   0.71",
         # b and c tie for real: only (a,b) and (a,c) count, both concordant.

@@ -17,17 +17,20 @@ boots = f" {sys.argv[10]}" if len(sys.argv) > 10 and sys.argv[10] else ""
 def real_samples(path, classes):
     """Wake-up latency (waking to running) and run-queue delay (runnable to
     running, after wake-ups and preemptions) per class, as the simulator
-    measures them."""
-    woken, runnable, names = {}, {}, {}
-    out = {c: {"wake": [], "delay": []} for c in classes}
+    measures them; and each class's CPU time (switch-in to switch-out) and
+    wake-ups over the whole run."""
+    woken, runnable, names, on_cpu = {}, {}, {}, {}
+    out = {c: {"wake": [], "delay": [], "cpu_ns": 0, "wakes": 0} for c in classes}
     first = None  # the first event of a workload task: the simulator's time 0
     def cls(pid):
         name = re.sub(r"-\d+$", "", names.get(pid, ""))
         return name if name in out else None
-    for _, ts, ev, f in events(path):
+    for cpu, ts, ev, f in events(path):
         if ev.endswith(("sched_waking", "sched_wakeup", "sched_wakeup_new")):
             pid = int(f["pid"])
             names[pid] = f.get("comm", names.get(pid, ""))
+            if ev.endswith("sched_waking") and cls(pid):
+                out[cls(pid)]["wakes"] += 1
             if first is None and cls(pid):
                 first = ts
             if pid not in runnable:
@@ -35,6 +38,11 @@ def real_samples(path, classes):
         elif ev.endswith("sched_switch"):
             prev, nxt = int(f["prev_pid"]), int(f["next_pid"])
             names[prev], names[nxt] = f["prev_comm"], f["next_comm"]
+            if cpu in on_cpu:
+                c, since = on_cpu.pop(cpu)
+                out[c]["cpu_ns"] += ts - since
+            if cls(nxt):
+                on_cpu[cpu] = (cls(nxt), ts)
             if prev and f["prev_state"].startswith("R"):
                 runnable[prev] = ts
             c = cls(nxt)
@@ -114,7 +122,9 @@ print(f"tolerances (fixed before the run): sim/real p99 within [1/{ratio_tol:g},
 print(f"{'workload':20} {'policy':8} {'class':12} {'metric':6} {'real us':>9} {'range':>17} {'n':>6} "
       f"{'sim us':>9} {'n':>6} {'ratio':>6} {'ctrl us':>9} {'ratio':>6}  verdict")
 for w in workloads:
-    classes = list(json.load(open(f"{tmp}/{w}.json"))["tasks"].keys())
+    spec = json.load(open(f"{tmp}/{w}.json"))["tasks"]
+    classes = list(spec.keys())
+    speeds = []  # per policy and class: CPU per activation over the run asked, each repeat
     items = {k: {"wake": [], "delay": []} for k in kinds}
     real_items = {"wake": [], "delay": []}
     real_ranges = {"wake": [], "delay": []}
@@ -124,6 +134,10 @@ for w in workloads:
         traces = [f"{tmp}/real-{w}-{p}.txt"] + [f"{tmp}/real-{w}-{p}.r{r}.txt"
                                                  for r in range(2, repeats + 1)]
         reals = [real_samples(t, classes) for t in traces]
+        for c in classes:
+            if spec[c].get("run") and min(r[c]["wakes"] for r in reals) >= min_samples:
+                speeds.append(f"{p}/{c} " + " ".join(f"{r[c]['cpu_ns'] / r[c]['wakes'] / 1e3 / spec[c]['run']:.2f}"
+                                                      for r in reals))
         sim, ctl = sim_p99(f"{tmp}/sim-{w}-{p}.json"), sim_p99(f"{tmp}/control-{w}-{p}.json")
         for c in classes:
             for metric in ("wake", "delay"):
@@ -152,6 +166,12 @@ for w in workloads:
                 rng = f"{min(r99s)/1e3:.0f}-{max(r99s)/1e3:.0f}" if len(r99s) > 1 else "-"
                 print(f"{w:20} {p:8} {c:12} {metric:6} {r99/1e3:9.1f} {rng:>17} {rn:6} "
                       f"{s99/1e3:9.1f} {sn:6} {ratio:6.2f} {c99/1e3:9.1f} {cratio:6.2f}  {verdict}")
+    if speeds:
+        # rt-app's `run` is loops calibrated once per boot: how long they
+        # took shows how fast the VM ran then. The simulator's task takes
+        # the run plus its costs per wake-up (a task that blocks twice a
+        # loop, as barrier-group's, shows about half).
+        print(f"  {w}: real CPU per wake-up over the run asked (each repeat): " + "; ".join(speeds))
     for metric in ("wake", "delay"):
         real, ranges, lab = real_items[metric], real_ranges[metric], labels[metric]
         for kind in kinds:

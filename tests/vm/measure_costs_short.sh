@@ -48,5 +48,5 @@ grep -qE "^rt-app's run costs [0-9.]+ us of CPU per us asked, plus -?[0-9]+ us p
     fail "no rt-app run cost"
 grep -qE "^the agent's time on a CPU beyond a switch \([0-9]+ us\) and a step of one task \([0-9]+ \+ 2 x [0-9]+ us\): -?[0-9]+ us" "$OUT" ||
     fail "no agent park cost"
-opts=$(grep -E '^  --context-switch-us .* --agent-park-us [0-9]+$' "$OUT") || fail "no scxx sim options line"
+opts=$(grep -E '^  --context-switch-us .* --block-cpu-us [0-9]+ .* --agent-park-us [0-9]+$' "$OUT") || fail "no scxx sim options line"
 log "PASS: $opts"
