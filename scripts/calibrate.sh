@@ -68,6 +68,7 @@ REPLAY=""
 SIM_ARGS=""
 COSTS="" # measured | built-in; empty: measured on the host, as kept in a replay, built-in in the VM
 COST_SECONDS=2
+MODEL_COSTS="" # the report's account of them (empty: the binary's defaults)
 BOOT_REPEAT=""
 first=1 last=0 # the repeats this boot runs (none in a replay)
 while [ $# -gt 0 ]; do
@@ -132,7 +133,7 @@ merge_sim_options() {
     for ((i = 0; i + 1 < ${#measured[@]}; i += 2)); do
         [ -n "${given[${measured[i]}]:-}" ] || kept+=("${measured[i]}" "${measured[i + 1]}")
     done
-    echo "${kept[*]} $2"
+    echo "${kept[*]}${2:+ $2}"
 }
 WDIR=$ROOT/examples/workloads/calibration
 if [ -z "$WORKLOADS" ]; then
@@ -185,6 +186,7 @@ if [ -n "$REPLAY" ]; then
         measured=$(median_sim_options "${cost_files[@]}") || exit 1
         echo "calibration: costs measured in ${#cost_files[@]} boot(s): $measured"
         SIM_ARGS=$(merge_sim_options "$measured" "$SIM_ARGS")
+        MODEL_COSTS="measured in ${#cost_files[@]} boot(s), the median of each: $SIM_ARGS"
     fi
     # Runs kept before rt-app was calibrated once per boot record no rate.
     loops=$({ grep -o '^NS_PER_LOOP[_R0-9]*=[0-9]*' "$REPLAY/params" || true; } | cut -d= -f2 | paste -sd/)
@@ -212,6 +214,7 @@ else
         echo "  costs of this boot: $(sed -n '/^scxx sim options/{n;s/^ *//;p}' "$TMP/costs.r$first.txt")"
         if [ -z "$BOOT_REPEAT" ]; then # this boot simulates too
             SIM_ARGS=$(merge_sim_options "$(median_sim_options "$TMP/costs.r$first.txt")" "$SIM_ARGS")
+            MODEL_COSTS="measured in this boot: $SIM_ARGS"
         fi
     fi
     NS_PER_LOOP=$(rtapp_ns_per_loop "$RAW") || { echo "calibrate.sh: rt-app could not calibrate"; exit 1; }
@@ -221,6 +224,7 @@ else
     echo "calibration: $CPUS CPUs, ${SECONDS_EACH}s per run, repeats $first-$last of $REPEATS in this boot," \
         "policies $POLICIES, workloads $WORKLOADS, rt-app $NS_PER_LOOP ns per loop, model ${SIM_ARGS:-as built}"
 fi
+[ -n "$MODEL_COSTS" ] || [ -z "$SIM_ARGS" ] || MODEL_COSTS="the binary's defaults with $SIM_ARGS"
 read -r -a sim_args <<<"$SIM_ARGS"
 # A run shorter than twice the warm-up (--short) keeps its first half out.
 warmup=$WARMUP_MS
@@ -276,6 +280,6 @@ done
 report=${OUT:-/dev/stdout}
 PYTHONPATH="$ROOT/scripts/lib" python3 "$ROOT/scripts/lib/calibration_report.py" "$TMP" "$POLICIES" "$WORKLOADS" \
     "$RATIO_TOL" "$TAU_MIN" "$MIN_SAMPLES" "$ORDER_FACTOR" "$REPEATS" "$warmup" \
-    "${SEPARATE_BOOTS:+each in a boot of its own}" >"$TMP/report.txt"
+    "${SEPARATE_BOOTS:+each in a boot of its own}" "$MODEL_COSTS" >"$TMP/report.txt"
 cat "$TMP/report.txt" >"$report"
 [ "$report" = /dev/stdout ] || cat "$TMP/report.txt"

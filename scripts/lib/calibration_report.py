@@ -5,7 +5,7 @@ apart; the negative control; and the noise ceiling: the same statistics
 between the real repeats themselves, which no model can be expected to beat.
 
 Usage: calibration_report.py DIR POLICIES WORKLOADS RATIO_TOL TAU_MIN
-           MIN_SAMPLES ORDER_FACTOR REPEATS WARMUP_MS [BOOTS]
+           MIN_SAMPLES ORDER_FACTOR REPEATS WARMUP_MS [BOOTS [MODEL_COSTS]]
 """
 import json, math, re, sys
 
@@ -14,6 +14,7 @@ tmp, policies, workloads = sys.argv[1], sys.argv[2].split(","), sys.argv[3].spli
 ratio_tol, tau_min, min_samples = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
 order_factor, repeats, warmup_ns = float(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9]) * 10**6
 boots = f" {sys.argv[10]}" if len(sys.argv) > 10 and sys.argv[10] else ""
+model_costs = sys.argv[11] if len(sys.argv) > 11 and sys.argv[11] else "the binary's defaults"
 def real_samples(path, classes):
     """Wake-up latency (waking to running) and run-queue delay (runnable to
     running, after wake-ups and preemptions) per class, as the simulator
@@ -119,6 +120,7 @@ print(f"tolerances (fixed before the run): sim/real p99 within [1/{ratio_tol:g},
       f"differ {order_factor:g}x or more must be ordered alike; {repeats} real run(s) per item{boots} "
       f"(real us: their geometric mean; range: lowest-highest); latencies from "
       f"{warmup_ns / 1e9:g} s after the first workload task on both sides")
+print(f"the model's costs: {model_costs}")
 print(f"{'workload':20} {'policy':8} {'class':12} {'metric':6} {'real us':>9} {'range':>17} {'n':>6} "
       f"{'sim us':>9} {'n':>6} {'ratio':>6} {'ctrl us':>9} {'ratio':>6}  verdict")
 for w in workloads:

@@ -22,6 +22,8 @@ costs=$(grep -E '^  costs of this boot: --context-switch-us [0-9]+ .* --agent-pa
     fail "no measured costs"
 # The model's runs take them: the report's header names them as its model.
 grep -qF "model ${costs#  costs of this boot: }" "$LOG" || fail "the model did not run with the measured costs"
+grep -qF "the model's costs: measured in this boot: ${costs#  costs of this boot: }" "$OUT" ||
+    fail "the report does not name the measured costs"
 rows=$(grep -cE '^(interactive-vs-hogs|pipe-pairs) +(gthulhu|fifo) ' "$OUT")
 # interactive-vs-hogs: 2 classes, pipe-pairs: 2 classes; 2 metrics; 2 policies.
 [ "$rows" = 16 ] || fail "expected 16 comparison rows, got $rows"
