@@ -40,7 +40,8 @@
 #   speed follows the host's: rt-app's loop took 345-458 ns on one host,
 #   582 on another); a replay uses them when the kept run has them.
 #   `built-in`: the binary's defaults (`scxx sim --help`). --sim-args
-#   overrides either. About 25 minutes with the defaults on the host.
+#   overrides either. With the defaults, 25 to 35 minutes on the host
+#   (the VM's speed varies between hosts).
 set -euo pipefail
 
 # ---- tolerances, fixed before any run ----

@@ -240,7 +240,8 @@ if ceiling["tau"]:
           f"({sum(t >= tau_min for t in ceiling['model'])} of {len(ceiling['model'])} >= {tau_min:g}); "
           f"pairs {order_factor:g}x apart in a repeat that the model orders alike: {mp[0]} of {mp[1]}")
     level = mean(ceiling["model"]) >= mean(ceiling["tau"])
-    print("the model orders the policies as well as a rerun of the real machine does: "
+    print("the model predicts a real run's order as well as another real run does: "
           + ("yes" if level else "no") + " (its mean tau against a single repeat is "
-          + ("at or above" if level else "below") + " the repeats' against each other)")
+          + ("at or above" if level else "below") + " the repeats' against each other; "
+          "a floor: the model has no noise of its own)")
 print("conclusive comparisons: %d" % m[1])
