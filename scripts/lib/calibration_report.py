@@ -126,7 +126,7 @@ print(f"{'workload':20} {'policy':8} {'class':12} {'metric':6} {'real us':>9} {'
 for w in workloads:
     spec = json.load(open(f"{tmp}/{w}.json"))["tasks"]
     classes = list(spec.keys())
-    speeds = []  # per policy and class: CPU per activation over the run asked, each repeat
+    speeds = []  # per policy and class: CPU per wake-up over the run asked, each repeat
     items = {k: {"wake": [], "delay": []} for k in kinds}
     real_items = {"wake": [], "delay": []}
     real_ranges = {"wake": [], "delay": []}
@@ -200,7 +200,7 @@ for w in workloads:
                                      + ("" if res else " (the real repeats overlap)"))
             print(f"  {w}: Kendall tau {kind:7} p99 {metric:5}: {fmt(t)}; over pairs the real "
                   f"repeats order alike: {fmt(tr)}")
-        if repeats > 1 and per_repeat[metric]:
+        if repeats > 1 and len(per_repeat[metric]) > 1:  # tau needs two items
             reps = list(zip(*per_repeat[metric]))  # reps[a]: repeat a's p99 of every item
             between = [kendall_tau(reps[a], reps[b]) for a, b in repeat_pairs(repeats)]
             alone = [kendall_tau(items["model"][metric], reps[a]) for a in range(repeats)]
