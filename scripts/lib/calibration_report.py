@@ -95,14 +95,20 @@ def tau_resolved(sim, real, ranges):
 def repeat_pairs(n):
     return [(a, b) for a in range(n) for b in range(a + 1, n)]
 
-def count_apart(tally, truth, guess):
-    """Pairs whose p99s in truth differ order_factor or more: how many guess
-    orders alike (tally: [alike, all])."""
+def apart(truth):
+    """(higher, lower) index of every pair whose p99s in truth differ
+    order_factor or more."""
     for i in range(len(truth)):
         for j in range(i + 1, len(truth)):
             hi, lo = (i, j) if truth[i] > truth[j] else (j, i)
             if truth[hi] >= order_factor * truth[lo]:
-                tally[0] += guess[hi] > guess[lo]; tally[1] += 1
+                yield hi, lo
+
+def count_apart(tally, truth, guess):
+    """Of the pairs apart in truth, how many guess orders alike (tally:
+    [alike, all])."""
+    for hi, lo in apart(truth):
+        tally[0] += guess[hi] > guess[lo]; tally[1] += 1
 
 mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")
 fmt = lambda x: "inconclusive (fewer than 2 conclusive items)" if math.isnan(x) else f"{x:+.2f}"
@@ -184,20 +190,16 @@ for w in workloads:
                 taus[kind].append(t)
             if not math.isnan(tr):
                 taus_res[kind].append(tr)
-            for i in range(len(real)):
-                for j in range(i + 1, len(real)):
-                    hi, lo = (i, j) if real[i] > real[j] else (j, i)
-                    if real[hi] < order_factor * real[lo]:
-                        continue
-                    right = sim[hi] > sim[lo]
-                    res = resolved(ranges[i], ranges[j])
-                    pairs[kind][0] += right; pairs[kind][1] += 1
-                    pairs[kind][2] += right and res; pairs[kind][3] += res
-                    if kind == "model" and not right:
-                        wrong.append(f"{w} {metric}: real {lab[hi]} {real[hi]/1e3:.0f} us > "
-                                     f"{lab[lo]} {real[lo]/1e3:.0f} us, simulated "
-                                     f"{sim[hi]/1e3:.0f} us vs {sim[lo]/1e3:.0f} us"
-                                     + ("" if res else " (the real repeats overlap)"))
+            for hi, lo in apart(real):
+                right = sim[hi] > sim[lo]
+                res = resolved(ranges[hi], ranges[lo])
+                pairs[kind][0] += right; pairs[kind][1] += 1
+                pairs[kind][2] += right and res; pairs[kind][3] += res
+                if kind == "model" and not right:
+                    wrong.append(f"{w} {metric}: real {lab[hi]} {real[hi]/1e3:.0f} us > "
+                                 f"{lab[lo]} {real[lo]/1e3:.0f} us, simulated "
+                                 f"{sim[hi]/1e3:.0f} us vs {sim[lo]/1e3:.0f} us"
+                                 + ("" if res else " (the real repeats overlap)"))
             print(f"  {w}: Kendall tau {kind:7} p99 {metric:5}: {fmt(t)}; over pairs the real "
                   f"repeats order alike: {fmt(tr)}")
         if repeats > 1 and len(per_repeat[metric]) > 1:  # tau needs two items
