@@ -25,6 +25,7 @@
 #pragma once
 
 #include "kernel_mode.bpf.h"
+#include "dispatch_budget.bpf.h"
 
 /* The agent's progress as the heartbeat last saw it. */
 static u64 steps_seen, steps_seen_at;
@@ -113,36 +114,41 @@ static void fallback_enqueue(struct task_struct *p, struct task_ctx *tctx,
 	stat_inc(nr_fallback_dispatches);
 }
 
-static long take_back_one(struct bpf_map *map, s32 *pid, u64 *gen, bool *out_of_slots)
+struct take_back_ctx {
+	struct dispatch_budget budget;
+	bool more; /* stopped for want of slots: entries are left */
+};
+
+/* Places the task @pid if it still waits for the decision of generation
+ * @gen. */
+static __always_inline void take_back_task(s32 pid, u64 gen, struct take_back_ctx *c)
 {
-	struct task_struct *p = bpf_task_from_pid(*pid);
+	struct task_struct *p = bpf_task_from_pid(pid);
 	struct task_ctx *tctx;
 
-	if (p) {
-		tctx = lookup_task_ctx(p);
-		/* Still waiting for exactly that decision? */
-		if (tctx && tctx->enq_cnt == *gen && tctx->wait_dsq == SCXX_WAIT_IN_AGENT) {
-			tctx->enq_cnt++; /* the agent's decision, should it come, is stale */
-			fallback_enqueue(p, tctx, lookup_boost(p), 0);
-		}
-		bpf_task_release(p);
+	if (!p)
+		return;
+	tctx = lookup_task_ctx(p);
+	if (tctx && tctx->enq_cnt == gen && tctx->wait_dsq == SCXX_WAIT_IN_AGENT) {
+		tctx->enq_cnt++; /* the agent's decision, should it come, is stale */
+		fallback_enqueue(p, tctx, lookup_boost(p), 0);
 	}
-	bpf_map_delete_elem(map, pid);
-	if (scx_bpf_dispatch_nr_slots())
-		return 0;
-	*out_of_slots = true;
-	return 1;
+	bpf_task_release(p);
 }
 
-/* ops.dispatch while the agent is stalled: every task it owes a decision
- * is placed by BPF, as many as this dispatch has slots for. */
-static void take_back_from_agent(void)
-{
-	bool out_of_slots = false;
+DEFINE_BUDGETED_CUSTODY_WALK(take_back_one, struct take_back_ctx, take_back_task)
 
-	if (!READ_ONCE(take_back_pending))
+/* ops.dispatch while the agent is stalled: every task it owes a decision
+ * is placed by BPF, as many as this dispatch has slots for; the next calls
+ * go on where it stopped. Returns the budget left. */
+static void take_back_from_agent(struct dispatch_budget *budget)
+{
+	struct take_back_ctx c = {.budget = *budget};
+
+	if (!READ_ONCE(take_back_pending) || !budget_allows_loop(budget))
 		return;
-	bpf_for_each_map_elem(&custody, take_back_one, &out_of_slots, 0);
-	if (!out_of_slots)
+	bpf_for_each_map_elem(&custody, take_back_one, &c, 0);
+	*budget = c.budget;
+	if (!c.more)
 		WRITE_ONCE(take_back_pending, 0);
 }

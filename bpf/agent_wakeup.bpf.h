@@ -21,6 +21,7 @@
 #pragma once
 
 #include "channel.bpf.h"
+#include "dispatch_budget.bpf.h"
 
 static __always_inline bool is_agent_loop(const struct task_struct *p)
 {
@@ -78,7 +79,7 @@ static bool keep_agent_running(struct task_struct *prev)
 		return false;
 	if (!READ_ONCE(agent_needed) && READ_ONCE(agent_idle))
 		return false;
-	prev->scx.slice = tunables.slice_ns;
+	set_task_slice(prev, tunables.slice_ns);
 	stat_inc(nr_agent_runs);
 	agent_answered(bpf_ktime_get_ns());
 	return true;
@@ -86,28 +87,35 @@ static bool keep_agent_running(struct task_struct *prev)
 
 /* ops.dispatch: runs the parked agent on this CPU when there is work for it
  * (or elsewhere, if its affinity excludes this CPU). */
-static bool run_parked_agent(s32 cpu)
+static bool run_parked_agent(s32 cpu, struct dispatch_budget *budget)
 {
 	struct task_struct *p;
+	s32 target;
 
 	if (!agent_yield || !READ_ONCE(agent_needed) || !READ_ONCE(agent_parked))
 		return false;
+	if (!budget_take(budget)) { /* cannot happen: the loops leave the reserve */
+		scx_bpf_kick_cpu(cpu, 0);
+		return false;
+	}
 	if (!__sync_lock_test_and_set(&agent_parked, 0))
 		return false; /* another CPU took it */
 	p = bpf_task_from_pid(READ_ONCE(agent_loop_pid));
 	if (!p)
 		return false;
-	if (bpf_cpumask_test_cpu(cpu, p->cpus_ptr)) {
+	/* Here if it may run here; a thread inside migrate_disable() (preempted
+	 * in a BPF syscall) only on its own CPU. */
+	target = local_target(p, cpu);
+	if (target < 0) { /* affinity changing: try again at the next dispatch */
+		WRITE_ONCE(agent_parked, 1);
+		bpf_task_release(p);
+		return false;
+	}
+	if (target == cpu) {
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, tunables.slice_ns, 0);
 	} else {
-		cpu = scx_bpf_pick_any_cpu(p->cpus_ptr, 0);
-		if (cpu < 0) { /* affinity changing: try again at the next dispatch */
-			WRITE_ONCE(agent_parked, 1);
-			bpf_task_release(p);
-			return false;
-		}
-		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, tunables.slice_ns, 0);
-		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | target, tunables.slice_ns, 0);
+		scx_bpf_kick_cpu(target, SCX_KICK_PREEMPT);
 	}
 	stat_inc(nr_agent_runs);
 	bpf_task_release(p);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "placement.bpf.h"
+#include "dispatch_budget.bpf.h"
 
 static struct scxx_queued_task *reserve_queued(void)
 {
@@ -79,6 +80,8 @@ struct drain_ctx {
 	/* When the drain carried out its first decision, the time of all of
 	 * them: one clock read per drain, not per decision. 0 until then. */
 	u64 now;
+	/* What this ops.dispatch may still insert (dispatch_budget.bpf.h). */
+	struct dispatch_budget budget;
 };
 
 /* Carries out one decision of the agent (inside ops.dispatch). */
@@ -117,8 +120,7 @@ static void dispatch_task(const struct scxx_dispatched_task *m, struct drain_ctx
 			cpu = scx_bpf_task_cpu(p);
 		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 			cpu = this_cpu;
-		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
-			cpu = scx_bpf_pick_any_cpu(p->cpus_ptr, 0);
+		cpu = local_target(p, cpu);
 		if (cpu < 0) { /* affinity changing under us: let any CPU take it */
 			cpu = SCXX_CPU_ANY;
 			dsq = SCXX_SHARED_DSQ;
@@ -165,13 +167,5 @@ out:
 	bpf_task_release(p);
 }
 
-static long drain_dispatched_cb(struct bpf_dynptr *dynptr, void *ctx)
-{
-	struct scxx_dispatched_task m;
-
-	if (!read_dispatch_msg(dynptr, &m))
-		dispatch_task(&m, ctx);
-	/* The sample is consumed either way: stop before the next one when no
-	 * dispatch slot is left, so none is read and lost. */
-	return scx_bpf_dispatch_nr_slots() ? 0 : 1;
-}
+/* Carries out the agent's decisions while this ops.dispatch has slots. */
+DEFINE_BUDGETED_DRAIN(drain_dispatched_cb, struct drain_ctx, dispatch_task)

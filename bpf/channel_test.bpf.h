@@ -44,33 +44,71 @@ int scxx_test_produce(struct scxx_channel_test_arg *arg)
 	return 0;
 }
 
+/* The scheduler's own budgeted loops (dispatch_budget.bpf.h) with a
+ * recording action: arg->count is the number of dispatch slots the call
+ * pretends to have (0: unlimited), SCXX_DISPATCH_RESERVE of them kept. */
 struct test_drain_ctx {
-	u64 limit;
 	u64 valid;
+	struct dispatch_budget budget;
 };
 
-static long test_drain_cb(struct bpf_dynptr *dynptr, void *ctx)
+static __always_inline void test_record_decision(const struct scxx_dispatched_task *m,
+						 struct test_drain_ctx *c)
 {
-	struct test_drain_ctx *c = ctx;
-	struct scxx_dispatched_task m;
-	u64 idx;
+	u64 idx = test_nr_drained % TEST_RECORD;
 
-	if (read_dispatch_msg(dynptr, &m))
-		return 0;
-	idx = test_nr_drained % TEST_RECORD;
 	if (idx < TEST_RECORD)
-		test_drained[idx] = m;
+		test_drained[idx] = *m;
 	test_nr_drained++;
 	c->valid++;
-	return c->valid >= c->limit ? 1 : 0;
+}
+
+DEFINE_BUDGETED_DRAIN(test_drain_cb, struct test_drain_ctx, test_record_decision)
+
+static __always_inline struct dispatch_budget test_budget(u32 slots)
+{
+	struct dispatch_budget b = {.left = slots ? slots : ~0U};
+
+	return b;
 }
 
 SEC("syscall")
 int scxx_test_drain(struct scxx_channel_test_arg *arg)
 {
-	struct test_drain_ctx c = {.limit = arg->count ? arg->count : ~0ULL};
-	long n = bpf_user_ringbuf_drain(&dispatched, test_drain_cb, &c, BPF_RB_NO_WAKEUP);
+	struct test_drain_ctx c = {.budget = test_budget(arg->count)};
+	long n = 0;
 
+	if (budget_allows_loop(&c.budget))
+		n = bpf_user_ringbuf_drain(&dispatched, test_drain_cb, &c, BPF_RB_NO_WAKEUP);
 	arg->result = c.valid;
 	return n < 0 ? (int)n : 0;
+}
+
+/* The take-back walk over "custody": each entry handed over is counted and
+ * its pid added to test_taken_pid_sum (every entry exactly once). */
+u64 test_taken_pid_sum;
+
+struct test_take_back_ctx {
+	struct dispatch_budget budget;
+	bool more;
+	u64 taken;
+};
+
+static __always_inline void test_take_back(s32 pid, u64 gen, struct test_take_back_ctx *c)
+{
+	test_taken_pid_sum += (u64)pid;
+	c->taken++;
+}
+
+DEFINE_BUDGETED_CUSTODY_WALK(test_take_back_one, struct test_take_back_ctx, test_take_back)
+
+SEC("syscall")
+int scxx_test_take_back(struct scxx_channel_test_arg *arg)
+{
+	struct test_take_back_ctx c = {.budget = test_budget(arg->count)};
+
+	if (budget_allows_loop(&c.budget))
+		bpf_for_each_map_elem(&custody, test_take_back_one, &c, 0);
+	arg->result = c.taken;
+	return 0;
 }

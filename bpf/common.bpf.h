@@ -61,6 +61,46 @@ static __always_inline void scxx_record_exit(struct scxx_exit_info *out,
 	out->valid = 1;
 }
 
+/* ---- what differs between the kernels scxx supports (docs/KERNELS.md) ----
+ * One BPF object loads on all of them: a kfunc a kernel lacks is left out by
+ * bpf_ksym_exists(), which the verifier resolves at load time, so the
+ * branch not taken is never verified. */
+
+/* A task's slice and virtual time: through the kfuncs where the kernel has
+ * them (7.2 and later warn about direct writes), else written directly
+ * (6.18). */
+static __always_inline void set_task_slice(struct task_struct *p, u64 slice)
+{
+	if (bpf_ksym_exists(scx_bpf_task_set_slice))
+		scx_bpf_task_set_slice(p, slice);
+	else
+		p->scx.slice = slice;
+}
+
+static __always_inline void set_task_vtime(struct task_struct *p, u64 vtime)
+{
+	if (bpf_ksym_exists(scx_bpf_task_set_dsq_vtime))
+		scx_bpf_task_set_dsq_vtime(p, vtime);
+	else
+		p->scx.dsq_vtime = vtime;
+}
+
+/* A task inside migrate_disable() must not be put on another CPU's local
+ * DSQ (the kernel unloads the scheduler: "cannot move migration disabled").
+ * BPF programs themselves run with migration disabled, so the task running
+ * this program counts one more than its own. */
+static __always_inline bool is_migration_disabled(const struct task_struct *p)
+{
+	u16 n;
+
+	if (!bpf_core_field_exists(p->migration_disabled))
+		return false;
+	n = BPF_CORE_READ(p, migration_disabled);
+	if (n == 1)
+		return p != (const struct task_struct *)bpf_get_current_task_btf();
+	return n > 1;
+}
+
 static __always_inline bool vtime_before(u64 a, u64 b)
 {
 	return (s64)(a - b) < 0;

@@ -93,7 +93,7 @@ struct scxx_select_cpu_arg {
 /* Argument of the SYSCALL programs used by tests and benchmarks to drive the
  * channel without sched_ext (see "channel self-test" in scxx.bpf.c). */
 struct scxx_channel_test_arg {
-	u32 count;    /* messages to produce / max to drain */
+	u32 count;    /* messages to produce / dispatch slots of a drain or take-back (0: unlimited) */
 	s32 pid_base; /* first pid produced */
 	u64 result;   /* out: messages produced / drained */
 	u64 no_wakeup; /* produce: submit with BPF_RB_NO_WAKEUP */

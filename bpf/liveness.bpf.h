@@ -150,10 +150,8 @@ static void end_wait(struct task_struct *p, struct task_ctx *tctx, u64 now, s32 
  * remainder of that CPU's current slice. */
 static bool move_starving(struct bpf_iter_scx_dsq *it, struct task_struct *p)
 {
-	s32 cpu = scx_bpf_task_cpu(p);
+	s32 cpu = local_target(p, scx_bpf_task_cpu(p));
 
-	if (cpu < 0 || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
-		cpu = scx_bpf_pick_any_cpu(p->cpus_ptr, 0);
 	if (cpu < 0 || !scx_bpf_dsq_move(it, p, SCX_DSQ_LOCAL_ON | cpu, 0))
 		return false;
 	stat_inc(nr_starvation_moves);

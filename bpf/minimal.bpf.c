@@ -62,12 +62,12 @@ void SCXX_OPS(minimal_stopping, struct task_struct *p, bool runnable)
 
 	if (used > slice_ns) /* slice was refilled or set to infinite */
 		used = slice_ns;
-	p->scx.dsq_vtime += used * 100 / (p->scx.weight ? p->scx.weight : 100);
+	set_task_vtime(p, p->scx.dsq_vtime + used * 100 / (p->scx.weight ? p->scx.weight : 100));
 }
 
 void SCXX_OPS(minimal_enable, struct task_struct *p)
 {
-	p->scx.dsq_vtime = vtime_now;
+	set_task_vtime(p, vtime_now);
 }
 
 s32 SCXX_OPS_SLEEPABLE(minimal_init)

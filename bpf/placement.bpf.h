@@ -40,7 +40,7 @@ static void place_urgent(struct task_struct *p, struct task_ctx *tctx,
 	u64 slice = b->slice_ns ? b->slice_ns : tunables.slice_ns;
 	u64 flags = SCX_ENQ_HEAD;
 
-	if (cpu < 0)
+	if (cpu < 0 || is_migration_disabled(p))
 		cpu = scx_bpf_task_cpu(p);
 	if (b->priority >= SCXX_PRIO_PREEMPT_MIN && cpu < SCXX_MAX_CPUS &&
 	    running_priority[cpu & (SCXX_MAX_CPUS - 1)] < b->priority)

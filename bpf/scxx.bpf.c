@@ -253,12 +253,15 @@ void SCXX_OPS(scxx_dispatch, s32 cpu, struct task_struct *prev)
 {
 	if (scx_bpf_dsq_move_to_local(SCXX_AGENT_DSQ))
 		return;
-	struct drain_ctx dc = {.cpu = cpu, .takes_one = prev && is_agent_loop(prev)};
+	struct drain_ctx dc = {.cpu = cpu,
+			       .takes_one = prev && is_agent_loop(prev),
+			       .budget = dispatch_budget_now()};
 
-	if (scx_bpf_dispatch_nr_slots())
+	/* Every insert below takes a slot of dc.budget (dispatch_budget.bpf.h). */
+	if (budget_allows_loop(&dc.budget))
 		bpf_user_ringbuf_drain(&dispatched, drain_dispatched_cb, &dc, BPF_RB_NO_WAKEUP);
 	if (READ_ONCE(agent_stalled))
-		take_back_from_agent();
+		take_back_from_agent(&dc.budget);
 	/* Yield wake-up: the CPU the agent gives back runs what it decided
 	 * first; elsewhere the agent goes before the tasks already decided, as
 	 * an agent woken from the ring would through SCXX_AGENT_DSQ. */
@@ -266,7 +269,7 @@ void SCXX_OPS(scxx_dispatch, s32 cpu, struct task_struct *prev)
 		if (prev && is_agent_loop(prev)) {
 			if (consume_earliest(cpu) || keep_agent_running(prev))
 				return;
-		} else if (run_parked_agent(cpu)) {
+		} else if (run_parked_agent(cpu, &dc.budget)) {
 			return;
 		}
 	}
@@ -281,7 +284,7 @@ void SCXX_OPS(scxx_dispatch, s32 cpu, struct task_struct *prev)
 	    scx_bpf_dsq_nr_queued(SCX_DSQ_LOCAL) == 0) {
 		struct task_ctx *tctx = lookup_task_ctx(prev);
 
-		prev->scx.slice = kernel_mode ? tunables.slice_ns : tunables.slice_min_ns;
+		set_task_slice(prev, kernel_mode ? tunables.slice_ns : tunables.slice_min_ns);
 		if (tctx)
 			tctx->slice_start = bpf_ktime_get_ns();
 	}
@@ -362,7 +365,7 @@ void SCXX_OPS(scxx_stopping, struct task_struct *p, bool runnable)
 	ran = ran * 100 / boosted_weight(p, boost);
 	tctx->vtime += ran;
 	if (!kernel_mode)
-		p->scx.dsq_vtime += ran;
+		set_task_vtime(p, p->scx.dsq_vtime + ran);
 }
 
 void SCXX_OPS(scxx_tick, struct task_struct *p)
@@ -381,7 +384,7 @@ void SCXX_OPS(scxx_tick, struct task_struct *p)
 	if (tunables.max_run_ns && tctx && now - tctx->slice_start > tunables.max_run_ns &&
 	    (scx_bpf_dsq_nr_queued(SCXX_SHARED_DSQ) > 0 ||
 	     scx_bpf_dsq_nr_queued(scx_bpf_task_cpu(p)) > 0 || agent_has_work())) {
-		p->scx.slice = 0;
+		set_task_slice(p, 0);
 		tctx->slice_start = now;
 		stat_inc(nr_watchdog_preemptions);
 		return;
@@ -392,7 +395,7 @@ void SCXX_OPS(scxx_tick, struct task_struct *p)
 	 * which a CPU with a busy local DSQ skips. End this slice so one tick
 	 * bounds their wait. */
 	if (dispatches_pending()) {
-		p->scx.slice = 0;
+		set_task_slice(p, 0);
 		stat_inc(nr_tick_drains);
 		return;
 	}
@@ -402,7 +405,7 @@ void SCXX_OPS(scxx_tick, struct task_struct *p)
 	if (agent_yield) {
 		if (READ_ONCE(agent_needed) && READ_ONCE(agent_parked) &&
 		    now - READ_ONCE(agent_loop_ran_at) > tunables.slice_min_ns)
-			p->scx.slice = 0;
+			set_task_slice(p, 0);
 		return;
 	}
 	/* Give the CPU up when the agent is overdue and has work, so dispatch
@@ -410,7 +413,7 @@ void SCXX_OPS(scxx_tick, struct task_struct *p)
 	 * tasks then, and this would end every slice at every tick). */
 	if (!READ_ONCE(agent_stalled) && now - READ_ONCE(usersched_last_run_at) > tunables.slice_ns &&
 	    bpf_ringbuf_query(&queued, BPF_RB_AVAIL_DATA) > 0)
-		p->scx.slice = 0;
+		set_task_slice(p, 0);
 }
 
 void SCXX_OPS(scxx_update_idle, s32 cpu, bool idle)
@@ -425,7 +428,7 @@ void SCXX_OPS(scxx_enable, struct task_struct *p)
 {
 	struct task_ctx *tctx = lookup_task_ctx(p);
 
-	p->scx.dsq_vtime = vtime_now;
+	set_task_vtime(p, vtime_now);
 	if (tctx)
 		tctx->vtime = vtime_now;
 }

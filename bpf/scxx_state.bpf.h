@@ -279,6 +279,18 @@ static __always_inline bool is_wake_sync(u64 wake_flags)
 	return (wake_flags & SCX_WAKE_SYNC) && !(current->flags & PF_EXITING);
 }
 
+/* The CPU whose local DSQ @p may go to, @cpu if possible: a task that
+ * cannot migrate stays where it is, one whose affinity excludes @cpu goes
+ * to a CPU it allows. Negative when its affinity is changing under us. */
+static s32 local_target(struct task_struct *p, s32 cpu)
+{
+	if (is_migration_disabled(p))
+		return scx_bpf_task_cpu(p);
+	if (cpu >= 0 && bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		return cpu;
+	return scx_bpf_pick_any_cpu(p->cpus_ptr, 0);
+}
+
 /* Kick an idle CPU the task may use, else @fallback with @flags. Returns
  * whether an idle CPU was found. */
 static bool kick_for(struct task_struct *p, s32 fallback, u64 flags)

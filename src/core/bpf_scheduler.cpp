@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -92,12 +93,16 @@ BpfScheduler::BpfScheduler(const SchedulerOptions &options) : options_(options) 
     ops->hotplug_seq = read_hotplug_seq();
   }
 
+  const auto load_start = std::chrono::steady_clock::now();
   if (const int err = scxx_sched__load(skel_); err != 0) {
     const std::string log = libbpf_log_take();
     scxx_sched__destroy(skel_);
     throw Error(errno_message("loading the scxx BPF program (verifier log follows)", err) + "\n" +
                 log);
   }
+  load_ms_ =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start)
+          .count();
   skel_->bss->shared_stats.nr_online_cpus = static_cast<uint64_t>(topo.nr_online);
   nr_possible_cpus_ = libbpf_num_possible_cpus();
   if (nr_possible_cpus_ <= 0) {
@@ -284,6 +289,23 @@ bool BpfScheduler::exited() const {
   return volatile_read(skel_->bss->exit_info.valid) != 0;
 }
 
+std::vector<BpfScheduler::VerifiedProgram> BpfScheduler::verified_programs() const {
+  std::vector<VerifiedProgram> out;
+  bpf_program *prog = nullptr;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    const int fd = bpf_program__fd(prog);
+    if (fd < 0) {
+      continue; // not loaded (channel-only)
+    }
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_prog_get_info_by_fd(fd, &info, &len) == 0) {
+      out.push_back({bpf_program__name(prog), info.verified_insns});
+    }
+  }
+  return out;
+}
+
 int BpfScheduler::run_syscall_prog(int prog_fd, void *arg, uint32_t size) const {
   // SYSCALL programs need ctx_size_in as well as ctx_in, or the run fails.
   LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = arg, .ctx_size_in = size);
@@ -305,9 +327,16 @@ int64_t BpfScheduler::test_produce(uint32_t count, int32_t pid_base, bool wake_c
   return rc < 0 ? rc : static_cast<int64_t>(arg.result);
 }
 
-int64_t BpfScheduler::test_drain(uint32_t limit) {
-  scxx_channel_test_arg arg{limit, 0, 0, 0};
+int64_t BpfScheduler::test_drain(uint32_t slots) {
+  scxx_channel_test_arg arg{slots, 0, 0, 0};
   const int rc = run_syscall_prog(bpf_program__fd(skel_->progs.scxx_test_drain), &arg, sizeof(arg));
+  return rc < 0 ? rc : static_cast<int64_t>(arg.result);
+}
+
+int64_t BpfScheduler::test_take_back(uint32_t slots) {
+  scxx_channel_test_arg arg{slots, 0, 0, 0};
+  const int rc =
+      run_syscall_prog(bpf_program__fd(skel_->progs.scxx_test_take_back), &arg, sizeof(arg));
   return rc < 0 ? rc : static_cast<int64_t>(arg.result);
 }
 

@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 struct scxx_sched;
 struct ring_buffer;
@@ -83,12 +84,15 @@ public:
   [[nodiscard]] scxx_wait_record last_long_wait() const;
 
   // Channel self-test programs (bpf/channel_test.bpf.h): produce `count`
-  // queued messages in the kernel; drain up to `limit` decisions (0: all).
-  // Return the number produced / drained, or a negative errno.
+  // queued messages in the kernel; drain decisions, or take back tasks from
+  // the "custody" map, with ops.dispatch's own budgeted loops as if the
+  // call had `slots` dispatch slots (0: unlimited).
+  // Return the number produced / drained / taken back, or a negative errno.
   // `wake_consumer` false submits without waking a ring reader (the cost of
   // the notification itself is then left out).
   int64_t test_produce(uint32_t count, int32_t pid_base, bool wake_consumer = true);
-  int64_t test_drain(uint32_t limit);
+  int64_t test_drain(uint32_t slots);
+  int64_t test_take_back(uint32_t slots);
   // The priority BPF applies to a thread's boost (boost_test.bpf.h), nullopt
   // when none applies to it: no entry, or one for an earlier thread with
   // the same id. Throws when the program fails (no such thread).
@@ -97,7 +101,18 @@ public:
   bool test_submit_raw(const void *data, uint32_t size);
   [[nodiscard]] scxx_sched *skeleton() const { return skel_; }
 
+  // What the kernel's verifier did at load: each loaded program's name and
+  // the instructions it processed (bpf_prog_info.verified_insns), and how
+  // long the load took.
+  struct VerifiedProgram {
+    std::string name;
+    uint32_t verified_insns = 0;
+  };
+  [[nodiscard]] std::vector<VerifiedProgram> verified_programs() const;
+  [[nodiscard]] double load_ms() const { return load_ms_; }
+
 private:
+  double load_ms_ = 0;
   static int on_queued_sample(void *ctx, void *data, size_t size);
   int run_syscall_prog(int prog_fd, void *arg, uint32_t size) const;
   bool spin_for_work();
