@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,7 +21,13 @@ std::jthread start_signal_waiter(LiveSession &live, const sigset_t &signals) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (!token.stop_requested() && !live.stop.load()) {
-      std::printf("[scxx] signal %d: detaching\n", sig);
+      const std::string_view step = live.step.load();
+      if (step == "attached") {
+        std::printf("[scxx] signal %d (%s): detaching\n", sig, strsignal(sig));
+      } else {
+        std::printf("[scxx] signal %d (%s) while %s: stopping before anything is attached\n", sig,
+                    strsignal(sig), step.data());
+      }
       std::fflush(stdout);
     }
     live.request_stop();

@@ -3,8 +3,15 @@
 #include "core/memory_lock.h"
 
 #include <chrono>
+#include <cstdio>
 
 namespace scxx {
+
+void LiveSession::enter_step(const char *what) {
+  step = what;
+  std::printf("[scxx] start: %s\n", what);
+  std::fflush(stdout);
+}
 
 StatsSample sample_stats(const BpfScheduler &sched) {
   StatsSample s;

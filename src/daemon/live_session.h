@@ -19,6 +19,9 @@ struct LiveSession {
   std::mutex mutex;
   std::condition_variable_any wake;
   std::atomic<bool> stop{false}; // SIGINT/SIGTERM, --duration, or a fatal error
+  // What `scxx run` is doing, for a signal's message ("attached" once it
+  // schedules); a string literal.
+  std::atomic<const char *> step{"starting"};
 
   // Under `mutex`:
   BpfScheduler *sched = nullptr; // null between sessions
@@ -29,6 +32,9 @@ struct LiveSession {
   std::vector<StrategyRule> rules;
   uint64_t rules_generation = 0;
   std::vector<StrategyCoverage> coverage; // from the applier's last scan
+
+  // Enters start-up step `what` (a string literal) and says so.
+  void enter_step(const char *what);
 
   // Under the mutex, so a helper between checking `stop` and waiting cannot
   // miss the wake-up.

@@ -105,9 +105,13 @@ int cli_main(int argc, char **argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
     // --help prints and succeeds; every usage error exits 2.
+    scxx::unblock_stop_signals();
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
 
+  if (!*run_cmd) {
+    scxx::unblock_stop_signals(); // only `scxx run` waits for them
+  }
   for (const std::string &path : policy_libs) {
     scxx::load_policy_library(path); // before anything looks up a policy
   }
@@ -142,6 +146,7 @@ int cli_main(int argc, char **argv) {
 
 // The one place errors are reported: every command throws, this prints.
 int main(int argc, char **argv) {
+  scxx::block_stop_signals(); // first: see run_command.h
   try {
     return cli_main(argc, argv);
   } catch (const scxx::ConfigError &e) {

@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "control/api_service.h"
 #include "control/runtime_settings.h"
+#include "core/kernel_features.h"
 #include "core/memory_lock.h"
 #include "core/sched_ext_sysfs.h"
 #include "core/topology.h"
@@ -30,6 +31,24 @@ PolicyContext make_policy_context(const RunOptions &options) {
     context.options.insert(it->second.begin(), it->second.end());
   }
   return context;
+}
+
+sigset_t stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  return signals;
+}
+
+void block_stop_signals() {
+  const sigset_t signals = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+void unblock_stop_signals() {
+  const sigset_t signals = stop_signals();
+  pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
 }
 
 namespace {
@@ -62,9 +81,17 @@ RunOptions with_stored_settings(const RunOptions &given, const StoredState &stor
 } // namespace
 
 int run_scheduler(const RunOptions &given) {
+  // SIGINT and SIGTERM are blocked from main() on (block_stop_signals): one
+  // that comes during start-up waits for the signal thread, which asks
+  // every step below to stop, and nothing is attached.
+  LiveSession live;
+  live.enter_step("checking the kernel");
   require_sched_ext_and_root();
+  const KernelFeatureReport features = check_running_kernel();
+  std::printf("[scxx] %s\n", describe(features).c_str());
   // The control plane's store: refused (corrupt, foreign, locked by another
   // scxx) before anything is attached.
+  live.enter_step("opening the store");
   const ApiSettings api = api_settings(given.settings);
   const std::unique_ptr<Store> store = open_store(api);
   const StoredState stored = store->load();
@@ -79,21 +106,18 @@ int run_scheduler(const RunOptions &given) {
   // allocates from the one locked heap (MemoryLock sets the allocator up).
   std::optional<MemoryLock> memory_lock;
   if (s.lock_memory) {
+    live.enter_step("locking memory");
     memory_lock.emplace();
     if (!memory_lock->warnings().empty()) {
       std::fprintf(stderr, "[scxx] warning: %s\n", memory_lock->warnings().c_str());
     }
   }
 
-  // Signals go to one thread that only requests the stop; blocked here,
-  // before any thread exists, so every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Signals go to one thread that only requests the stop; every thread
+  // inherits the mask main() set.
+  live.enter_step("starting threads");
+  const sigset_t signals = stop_signals();
 
-  LiveSession live;
   // What the control plane reads and changes; alive across reloads. Its
   // own thread starts here, before anything attaches.
   LiveControl control(options, live);

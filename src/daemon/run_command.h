@@ -6,6 +6,8 @@
 #include "policy/policy_context.h"
 #include "strategy/strategy.h"
 
+#include <signal.h>
+
 #include <functional>
 #include <map>
 #include <string>
@@ -30,6 +32,15 @@ struct RunOptions {
 // with an error. Throws scxx::Error (or std::invalid_argument for settings
 // no policy accepts) when it cannot start or run; main reports it.
 int run_scheduler(const RunOptions &options);
+
+// SIGINT and SIGTERM, which stop `scxx run`. main() blocks them before
+// anything else, so that one sent during start-up is never lost (a process
+// started in the background by a shell ignores SIGINT; a blocked signal is
+// kept pending all the same) and `scxx run`'s signal thread takes it;
+// every other command unblocks them after parsing.
+sigset_t stop_signals();
+void block_stop_signals();
+void unblock_stop_signals();
 
 // The context the policy of `options` is built with: slices, topology, its
 // options from the config file.

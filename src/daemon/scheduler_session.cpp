@@ -85,7 +85,30 @@ void print_exit(const Settings &s, const BpfScheduler &sched, const StatsSample 
   std::fflush(stdout);
 }
 
+// How long the load took and what the verifier processed per program
+// (docs/KERNELS.md records these per kernel).
+void print_load(const BpfScheduler &sched) {
+  std::string programs;
+  uint64_t total = 0;
+  for (const BpfScheduler::VerifiedProgram &p : sched.verified_programs()) {
+    programs += " " + p.name + "=" + std::to_string(p.verified_insns);
+    total += p.verified_insns;
+  }
+  std::printf("[scxx] loaded in %.0f ms; verified instructions: total=%llu%s\n", sched.load_ms(),
+              static_cast<unsigned long long>(total), programs.c_str());
+  std::fflush(stdout);
+}
+
 } // namespace
+
+bool SchedulerSession::stopped_before(const char *next_step) const {
+  if (!live_.stop.load()) {
+    return false;
+  }
+  std::printf("[scxx] stopped before %s: nothing attached\n", next_step);
+  std::fflush(stdout);
+  return true;
+}
 
 SessionOutcome SchedulerSession::run() {
   const Settings s = control_.current_settings();
@@ -93,9 +116,21 @@ SessionOutcome SchedulerSession::run() {
   const LiveControl::SessionPolicy built = control_.build_session_policy();
   Policy *const policy = &built.policy;
   const SchedulerOptions sched_options = scheduler_options(s, policy->allows_fast_path());
+  // A stop asked during start-up is honoured between its steps; the load
+  // (the kernel's verifier) cannot be interrupted and finishes first.
+  if (stopped_before("loading the BPF program")) {
+    return {0, false};
+  }
+  live_.enter_step("loading the BPF program");
   BpfScheduler sched(sched_options);
+  print_load(sched);
   AgentLoop loop(sched, *policy, built.context);
+  if (stopped_before("attaching")) {
+    return {0, false};
+  }
+  live_.enter_step("attaching");
   sched.attach();
+  live_.step = "attached";
   if (s.forbid_mmap && !mmap_forbidden_) {
     forbid_new_anonymous_mmaps(); // all threads and pools exist by now
     mmap_forbidden_ = true;

@@ -24,6 +24,9 @@ public:
   SessionOutcome run();
 
 private:
+  // True (and says so) when a stop was asked before `next_step`.
+  bool stopped_before(const char *next_step) const;
+
   LiveSession &live_;
   LiveControl &control_;
   int generation_ = 0;
