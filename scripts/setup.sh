@@ -3,17 +3,38 @@
 # Debian 12 machine, as root. Idempotent: every step checks before it acts and
 # says what it does or skips.
 #
-#   scripts/setup.sh            packages + libbpf + sched_ext kernel
+#   scripts/setup.sh                 packages + libbpf + the default sched_ext kernel
+#   scripts/setup.sh --kernel 6.18   ... and the kernel of another Debian series
+#                                    (repeatable; scripts/lib/kernels.txt lists them)
+#   scripts/setup.sh --all-kernels   ... and every supported series
 #
 # Environment:
 #   SCXX_CACHE   where downloads and built artifacts live (default
-#                /var/cache/scxx); the kernel ends up in $SCXX_CACHE/kernel.
+#                /var/cache/scxx); kernels end up in $SCXX_CACHE/kernels/SERIES,
+#                and $SCXX_CACHE/kernel points at the default one.
 set -euo pipefail
 
 CACHE=${SCXX_CACHE:-/var/cache/scxx}
 MIRROR=${SCXX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+WANT_KERNELS=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --kernel) [ $# -ge 2 ] || die "--kernel needs a series (see scripts/lib/kernels.txt)"
+                  WANT_KERNELS+=("$2"); shift ;;
+        --kernel=*) WANT_KERNELS+=("${1#*=}") ;;
+        --all-kernels) mapfile -t -O "${#WANT_KERNELS[@]}" WANT_KERNELS < <(awk '!/^#/ && NF {print $1}' "$(dirname "$0")/lib/kernels.txt") ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown option: $1 (see --help)" ;;
+    esac
+    shift
+done
+for k in "${WANT_KERNELS[@]}"; do
+    awk -v k="$k" '$1 == k {found = 1} END {exit !found}' "$(dirname "$0")/lib/kernels.txt" ||
+        die "--kernel $k: not a supported series; scripts/lib/kernels.txt lists: $(awk '!/^#/ && NF {printf "%s ", $1}' "$(dirname "$0")/lib/kernels.txt")"
+done
 
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages and writes $CACHE)"
 command -v apt-get >/dev/null || die "needs a Debian system with apt-get"
@@ -62,21 +83,27 @@ else
         -t bookworm-backports "${BPO_PKGS[@]}"
 fi
 
-# --- 2. A private apt view of Debian unstable (never the system's sources) ---
-# Used only for `update`, `download` and `source --download-only`, so nothing
-# from unstable is ever installed into the system.
+# --- 2. A private apt view of Debian (never the system's sources) ------------
+# unstable (the default kernel, libbpf's source) and trixie-backports (the
+# LTS and backported kernels of --kernel). Used only for `update`,
+# `download` and `source --download-only`, so nothing from them is ever
+# installed into the system.
 PRIV=$CACHE/apt-unstable
 mkdir -p "$PRIV/lists/partial" "$PRIV/archives/partial"
-cat >"$PRIV/sources.list" <<SRC
+cat >"$PRIV/sources.list.new" <<SRC
 deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR unstable main
 deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR unstable main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR trixie-backports main
 SRC
+# A changed list of suites needs a fresh index.
+cmp -s "$PRIV/sources.list.new" "$PRIV/sources.list" || rm -f "$PRIV/lists/"*Packages* 2>/dev/null
+mv -f "$PRIV/sources.list.new" "$PRIV/sources.list"
 PAPT=(-o Dir::Etc::SourceList="$PRIV/sources.list" -o Dir::Etc::SourceParts=/nonexistent
       -o Dir::State::Lists="$PRIV/lists" -o Dir::Cache::Archives="$PRIV/archives"
       -o APT::Get::List-Cleanup=0 -o Debug::NoLocking=1)
 priv_update() {
     if [ -z "$(find "$PRIV/lists" -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
-        say "refreshing the private index of Debian unstable"
+        say "refreshing the private index of Debian unstable and trixie-backports"
         apt-get "${PAPT[@]}" update -q
     fi
 }
@@ -104,68 +131,102 @@ else
     rm -rf "$work"; trap - EXIT
 fi
 
-# --- 4. A sched_ext kernel for the VM ------------------------------------------
-KDIR=$CACHE/kernel
-if [ -f "$KDIR/vmlinuz" ] && [ -f "$KDIR/version" ] && [ -d "$KDIR/modules" ]; then
-    say "kernel $(cat "$KDIR/version") already in $KDIR, skipping"
-else
+# --- 4. sched_ext kernels for the VM, one directory per Debian series --------
+# scripts/lib/kernels.txt lists the series scxx supports and the default one
+# (the build's vmlinux.h and every VM test without --kernel). Each goes to
+# $CACHE/kernels/SERIES (vmlinuz, the modules the guest needs, version,
+# vmlinux.btf); $CACHE/kernel points at the default.
+KERNELS_TXT=$(cd "$(dirname "$0")" && pwd -P)/lib/kernels.txt
+DEFAULT_SERIES=$(awk '!/^#/ { for (i = 2; i <= NF; i++) if ($i == "default") print $1 }' "$KERNELS_TXT")
+[ -n "$DEFAULT_SERIES" ] || die "$KERNELS_TXT names no default kernel"
+
+# The newest Debian image of a series, e.g. 6.18 -> linux-image-6.18.15+deb13-amd64.
+resolve_image() {
+    local series=$1 re
+    re="^linux-image-${series//./\\.}\\.[0-9]+\\+deb[0-9]+-amd64\$"
+    apt-cache "${PAPT[@]}" pkgnames linux-image- 2>/dev/null | grep -E "$re" | sort -V | tail -n 1
+}
+
+# fetch_kernel SERIES: downloads and unpacks the series' kernel (skipped when cached).
+fetch_kernel() {
+    local series=$1 dir=$CACHE/kernels/$1 img pkgs work vmlinuz kver m f
+    if [ -f "$dir/vmlinuz" ] && [ -f "$dir/version" ] && [ -d "$dir/modules" ]; then
+        say "kernel $series: $(cat "$dir/version") already in $dir, skipping"
+        return
+    fi
     priv_update
-    # Resolve the current image through the meta package rather than a fixed version.
-    img=$(apt-cache "${PAPT[@]}" depends linux-image-amd64 2>/dev/null |
-          awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-    [ -n "$img" ] || die "could not resolve linux-image-amd64 in Debian unstable"
-    say "sched_ext kernel package: $img"
-    # The image may be a meta package itself, split into binary + modules parts.
+    img=$(resolve_image "$series")
+    [ -n "$img" ] || die "no Debian kernel image of series $series in unstable or trixie-backports"
+    say "kernel $series: $img"
+    # Newer images are meta packages, split into binary + modules parts.
     pkgs=("$img")
     while read -r dep; do pkgs+=("$dep"); done < <(apt-cache "${PAPT[@]}" depends "$img" 2>/dev/null |
           awk '/Depends: linux-(binary|modules)-/{print $2}')
-    work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-    (cd "$work" && apt-get "${PAPT[@]}" download -q "${pkgs[@]}")
-    rm -rf "$KDIR.new"; mkdir -p "$KDIR.new/root"
-    for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$KDIR.new/root"; done
+    work=$(mktemp -d)
+    (cd "$work" && apt-get "${PAPT[@]}" download -q "${pkgs[@]}") || { rm -rf "$work"; die "download of ${pkgs[*]} failed"; }
+    rm -rf "$dir.new"; mkdir -p "$dir.new/root"
+    for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$dir.new/root"; done
     # Newer Debian kernels ship the image as /usr/lib/modules/KVER/vmlinuz,
     # older ones as /boot/vmlinuz-KVER.
-    vmlinuz=$(find "$KDIR.new/root" -path '*/modules/*/vmlinuz' -o -name 'vmlinuz-*' | head -1)
+    vmlinuz=$(find "$dir.new/root" -path '*/modules/*/vmlinuz' -o -name 'vmlinuz-*' | head -1)
     [ -n "$vmlinuz" ] || die "no vmlinuz in ${pkgs[*]}"
     kver=$(basename "$(dirname "$vmlinuz")")
     case "$vmlinuz" in */vmlinuz-*) kver=${vmlinuz##*/vmlinuz-} ;; esac
-    mv "$vmlinuz" "$KDIR.new/vmlinuz"
+    mv "$vmlinuz" "$dir.new/vmlinuz"
     # Only the modules the guest needs for 9p sharing and the overlay root,
     # decompressed so busybox insmod can load them.
-    mkdir -p "$KDIR.new/modules"
+    mkdir -p "$dir.new/modules"
     for m in netfs 9pnet 9pnet_virtio 9p overlay; do
-        f=$(find "$KDIR.new/root" -path "*/modules/$kver/*" -name "$m.ko*" | head -1)
+        f=$(find "$dir.new/root" -path "*/modules/$kver/*" -name "$m.ko*" | head -1)
         if [ -z "$f" ]; then say "note: module $m not found (assuming built in)"; continue; fi
         case "$f" in
-            *.xz) xz -dc "$f" >"$KDIR.new/modules/$m.ko" ;;
-            *.zst) zstd -qdc "$f" >"$KDIR.new/modules/$m.ko" ;;
-            *) cp "$f" "$KDIR.new/modules/$m.ko" ;;
+            *.xz) xz -dc "$f" >"$dir.new/modules/$m.ko" ;;
+            *.zst) zstd -qdc "$f" >"$dir.new/modules/$m.ko" ;;
+            *) cp "$f" "$dir.new/modules/$m.ko" ;;
         esac
     done
-    echo "$kver" >"$KDIR.new/version"
-    rm -rf "$KDIR.new/root" "$KDIR"
-    mv "$KDIR.new" "$KDIR"
-    rm -rf "$work"; trap - EXIT
-    say "kernel $kver ready in $KDIR"
-fi
+    echo "$kver" >"$dir.new/version"
+    rm -rf "$dir.new/root" "$dir"
+    mv "$dir.new" "$dir"
+    rm -rf "$work"
+    say "kernel $series: $kver ready in $dir"
+}
 
-# --- 5. vmlinux.h source: BTF extracted from the kernel image -----------------
-if [ -f "$KDIR/vmlinux.btf" ]; then
-    say "kernel BTF already extracted, skipping"
-else
-    say "extracting BTF from the kernel image"
+# extract_btf SERIES: vmlinux.btf from the image (the source of vmlinux.h
+# for the default; kernel_abi and the matrix read the others).
+extract_btf() {
+    local dir=$CACHE/kernels/$1 off
+    [ -f "$dir/vmlinux.btf" ] && return
+    say "kernel $1: extracting BTF from the kernel image"
     # The bzImage payload is zstd: find its magic and decompress from there.
-    off=$(LC_ALL=C grep -obUaP '\x28\xb5\x2f\xfd' "$KDIR/vmlinuz" | head -1 | cut -d: -f1)
-    [ -n "$off" ] || die "no zstd payload in $KDIR/vmlinuz"
-    tail -c +$((off + 1)) "$KDIR/vmlinuz" | zstd -qdc >"$KDIR/vmlinux.elf" 2>/dev/null || true  # trailing data after the frame is expected
-    llvm-objcopy-19 --dump-section .BTF="$KDIR/vmlinux.btf.tmp" "$KDIR/vmlinux.elf" /dev/null 2>/dev/null ||
-        cp "$KDIR/vmlinux.elf" "$KDIR/vmlinux.btf.tmp"
-    bpftool btf dump file "$KDIR/vmlinux.btf.tmp" format c >"$KDIR/vmlinux.h.tmp" ||
+    off=$(LC_ALL=C grep -obUaP '\x28\xb5\x2f\xfd' "$dir/vmlinuz" | head -1 | cut -d: -f1)
+    [ -n "$off" ] || die "no zstd payload in $dir/vmlinuz"
+    tail -c +$((off + 1)) "$dir/vmlinuz" | zstd -qdc >"$dir/vmlinux.elf" 2>/dev/null || true  # trailing data after the frame is expected
+    llvm-objcopy-19 --dump-section .BTF="$dir/vmlinux.btf.tmp" "$dir/vmlinux.elf" /dev/null 2>/dev/null ||
+        cp "$dir/vmlinux.elf" "$dir/vmlinux.btf.tmp"
+    bpftool btf dump file "$dir/vmlinux.btf.tmp" format c >"$dir/vmlinux.h.tmp" ||
         die "bpftool could not read BTF from the kernel image"
     # The package ships no config: BTF tells whether sched_ext is built in.
-    grep -q '^struct sched_ext_ops {' "$KDIR/vmlinux.h.tmp" ||
-        die "kernel $(cat "$KDIR/version") has no sched_ext (no struct sched_ext_ops in its BTF)"
-    rm -f "$KDIR/vmlinux.h.tmp" "$KDIR/vmlinux.elf"
-    mv "$KDIR/vmlinux.btf.tmp" "$KDIR/vmlinux.btf"
+    grep -q '^struct sched_ext_ops {' "$dir/vmlinux.h.tmp" ||
+        die "kernel $(cat "$dir/version") has no sched_ext (no struct sched_ext_ops in its BTF)"
+    rm -f "$dir/vmlinux.h.tmp" "$dir/vmlinux.elf"
+    mv "$dir/vmlinux.btf.tmp" "$dir/vmlinux.btf"
+}
+
+# A cache from before per-series directories: keep its kernel as its series'.
+if [ -d "$CACHE/kernel" ] && [ ! -L "$CACHE/kernel" ]; then
+    old=$(cat "$CACHE/kernel/version" 2>/dev/null || true)
+    old_series=$(echo "$old" | cut -d. -f1,2)
+    mkdir -p "$CACHE/kernels"
+    if [ -n "$old_series" ] && [ ! -e "$CACHE/kernels/$old_series" ]; then
+        mv "$CACHE/kernel" "$CACHE/kernels/$old_series"
+    else
+        rm -rf "$CACHE/kernel"
+    fi
 fi
+for series in "$DEFAULT_SERIES" "${WANT_KERNELS[@]}"; do
+    fetch_kernel "$series"
+    extract_btf "$series"
+done
+ln -sfn "kernels/$DEFAULT_SERIES" "$CACHE/kernel"
 say "done"

@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
-scripts/setup.sh
+# The kernels the suite's smoke tests boot besides the default one.
+mapfile -t smoke < <(awk '!/^#/ && / smoke/ {print "--kernel"; print $1}' scripts/lib/kernels.txt)
+scripts/setup.sh "${smoke[@]}"
 scripts/build.sh
 BUILD=${SCXX_BUILD_DIR:-build}
 export SCXX_VM_LOG=${SCXX_VM_LOG:-$PWD/$BUILD/vm-boots.log}
