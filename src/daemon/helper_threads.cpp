@@ -21,14 +21,7 @@ std::jthread start_signal_waiter(LiveSession &live, const sigset_t &signals) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (!token.stop_requested() && !live.stop.load()) {
-      const std::string_view step = live.step.load();
-      if (step == "attached") {
-        std::printf("[scxx] signal %d (%s): detaching\n", sig, strsignal(sig));
-      } else {
-        std::printf("[scxx] signal %d (%s) while %s: stopping before anything is attached\n", sig,
-                    strsignal(sig), step.data());
-      }
-      std::fflush(stdout);
+      live.announce_signal(sig);
     }
     live.request_stop();
   });

@@ -9,6 +9,7 @@
 #include "strategy/strategy.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <vector>
@@ -22,6 +23,7 @@ struct LiveSession {
   // What `scxx run` is doing, for a signal's message ("attached" once it
   // schedules); a string literal.
   std::atomic<const char *> step{"starting"};
+  std::chrono::steady_clock::time_point step_since = std::chrono::steady_clock::now();
 
   // Under `mutex`:
   BpfScheduler *sched = nullptr; // null between sessions
@@ -33,8 +35,14 @@ struct LiveSession {
   uint64_t rules_generation = 0;
   std::vector<StrategyCoverage> coverage; // from the applier's last scan
 
-  // Enters start-up step `what` (a string literal) and says so.
-  void enter_step(const char *what);
+  // Enters start-up step `what` (a string literal) and says so, with how
+  // long the previous one took. A SIGINT or SIGTERM pending since then (the
+  // signal thread may not exist yet) is taken and asks the stop: returns
+  // false when start-up must not go on.
+  bool enter_step(const char *what);
+  // Says that signal `sig` stops scxx, detaching or before anything is
+  // attached, as the current step tells.
+  void announce_signal(int sig) const;
 
   // Under the mutex, so a helper between checking `stop` and waiting cannot
   // miss the wake-up.

@@ -86,12 +86,21 @@ int run_scheduler(const RunOptions &given) {
   // every step below to stop, and nothing is attached.
   LiveSession live;
   live.enter_step("checking the kernel");
+  // Before the signal thread exists, each step's enter_step() takes a
+  // pending signal; nothing is attached yet, so stopping is returning.
+  const auto stopped = [] {
+    std::printf("[scxx] stopped during start-up: nothing attached\n");
+    std::fflush(stdout);
+    return 0;
+  };
   require_sched_ext_and_root();
   const KernelFeatureReport features = check_running_kernel();
   std::printf("[scxx] %s\n", describe(features).c_str());
   // The control plane's store: refused (corrupt, foreign, locked by another
   // scxx) before anything is attached.
-  live.enter_step("opening the store");
+  if (!live.enter_step("opening the store")) {
+    return stopped();
+  }
   const ApiSettings api = api_settings(given.settings);
   const std::unique_ptr<Store> store = open_store(api);
   const StoredState stored = store->load();
@@ -106,7 +115,9 @@ int run_scheduler(const RunOptions &given) {
   // allocates from the one locked heap (MemoryLock sets the allocator up).
   std::optional<MemoryLock> memory_lock;
   if (s.lock_memory) {
-    live.enter_step("locking memory");
+    if (!live.enter_step("locking memory")) {
+      return stopped();
+    }
     memory_lock.emplace();
     if (!memory_lock->warnings().empty()) {
       std::fprintf(stderr, "[scxx] warning: %s\n", memory_lock->warnings().c_str());
@@ -115,7 +126,9 @@ int run_scheduler(const RunOptions &given) {
 
   // Signals go to one thread that only requests the stop; every thread
   // inherits the mask main() set.
-  live.enter_step("starting threads");
+  if (!live.enter_step("starting threads")) {
+    return stopped();
+  }
   const sigset_t signals = stop_signals();
 
   // What the control plane reads and changes; alive across reloads. Its

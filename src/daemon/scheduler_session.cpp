@@ -101,13 +101,10 @@ void print_load(const BpfScheduler &sched) {
 
 } // namespace
 
-bool SchedulerSession::stopped_before(const char *next_step) const {
-  if (!live_.stop.load()) {
-    return false;
-  }
+SessionOutcome SchedulerSession::stopped_before(const char *next_step) {
   std::printf("[scxx] stopped before %s: nothing attached\n", next_step);
   std::fflush(stdout);
-  return true;
+  return {0, false};
 }
 
 SessionOutcome SchedulerSession::run() {
@@ -118,17 +115,15 @@ SessionOutcome SchedulerSession::run() {
   const SchedulerOptions sched_options = scheduler_options(s, policy->allows_fast_path());
   // A stop asked during start-up is honoured between its steps; the load
   // (the kernel's verifier) cannot be interrupted and finishes first.
-  if (stopped_before("loading the BPF program")) {
-    return {0, false};
+  if (!live_.enter_step("loading the BPF program")) {
+    return stopped_before("loading the BPF program");
   }
-  live_.enter_step("loading the BPF program");
   BpfScheduler sched(sched_options);
   print_load(sched);
   AgentLoop loop(sched, *policy, built.context);
-  if (stopped_before("attaching")) {
-    return {0, false};
+  if (!live_.enter_step("attaching")) {
+    return stopped_before("attaching");
   }
-  live_.enter_step("attaching");
   sched.attach();
   live_.step = "attached";
   if (s.forbid_mmap && !mmap_forbidden_) {

@@ -24,8 +24,8 @@ public:
   SessionOutcome run();
 
 private:
-  // True (and says so) when a stop was asked before `next_step`.
-  bool stopped_before(const char *next_step) const;
+  // Says start-up stopped before `next_step`; the outcome of a clean stop.
+  static SessionOutcome stopped_before(const char *next_step);
 
   LiveSession &live_;
   LiveControl &control_;
