@@ -544,7 +544,7 @@ void Machine::after_step(int c, Step step) {
     if (!t.rt) {
       side_->yielded(c, t);
     }
-    stop(c, Stop::kExpired); // sched_ext: a yield zeroes the slice
+    stop(c, Stop::kYielded); // sched_ext: a yield zeroes the slice
     break;
   }
   case Step::kMove:
@@ -605,7 +605,7 @@ void Machine::stop(int c, Stop why) {
   t.cpu = -1;
   cpu.task = -1;
   cpu.idle_since = now_;
-  const bool runnable = why == Stop::kExpired || why == Stop::kPreempted;
+  const bool runnable = why == Stop::kExpired || why == Stop::kPreempted || why == Stop::kYielded;
   if (!t.rt) {
     side_->stopped(c, t, ran, runnable);
   }
@@ -615,7 +615,7 @@ void Machine::stop(int c, Stop why) {
     t.woke = false;
     cpu.prev_runnable = t.id;
     if (t.rt) {
-      rt_enqueue(t, true);
+      rt_enqueue(t, why != Stop::kYielded); // a yielder goes behind its equals
     } else {
       side_->enqueue(t, false);
     }

@@ -201,7 +201,7 @@ public:
   [[nodiscard]] const std::vector<TimelineSlice> &timeline() const { return timeline_; }
 
 private:
-  enum class Stop { kExpired, kPreempted, kBlocked, kExited };
+  enum class Stop { kExpired, kPreempted, kYielded, kBlocked, kExited };
   // kYield: back to the queue (sched_yield); kMove: the CPU left the
   // task's affinity (a phase's cpus), back to the queue.
   enum class Step { kRun, kBlock, kExit, kYield, kMove };

@@ -194,6 +194,17 @@ TEST(RtAppYield, GivesTheCpuToTheOtherTask) {
   ASSERT_GE(fifo.timeline.size(), 2U);
   EXPECT_EQ(fifo.timeline[0].end_ns, 100 * kUs);
   EXPECT_EQ(fifo.timeline[1].cls, "Y");
+  // Two SCHED_FIFO tasks of one priority: the yielder goes behind Y, which
+  // runs its 1000 us to the end before X goes on (100-1100 us).
+  const RunResult rt = run(R"({"global": {"default_policy": "SCHED_FIFO"}, "tasks": {
+    "X": {"loop": 1, "priority": 10, "run": 100, "yield": "", "run1": 100},
+    "Y": {"loop": 1, "priority": 10, "run": 1000}}})",
+                           1, kEevdfModel, 2 * kNsecPerMsec);
+  ASSERT_EQ(rt.timeline.size(), 3U);
+  EXPECT_EQ(rt.timeline[1].cls, "Y");
+  EXPECT_EQ(rt.timeline[1].start_ns, 100 * kUs);
+  EXPECT_EQ(rt.timeline[1].end_ns, 1100 * kUs);
+  EXPECT_EQ(rt.timeline[2].cls, "X");
 }
 
 TEST(RtAppAffinity, APhaseCpusMovesTheTaskAsThePhaseStarts) {
