@@ -132,6 +132,7 @@ gp=$OUT/runs/scale.gp
   echo "set output '$OUT/scale.png'"
   echo "set multiplot layout 1,2 title 'scxx sim: one agent, $PER_CPU tasks per CPU ($RUN_US us every $PERIOD_US us; VM costs solid, host costs dashed)'"
   echo "set logscale x 2; set grid; set xlabel 'simulated CPUs'; set key top left"
+  echo "set xrange [$(echo "$CPU_COUNTS" | awk '{ print $1 ":" $NF }')]"
   echo "set logscale y; set ylabel 'decisions per second'; set title 'asked and delivered'"
   plot="plot '$OUT/runs/vm-fifo.dat' using 1:2 with lines lc 'black' lw 3 title 'asked'"
   i=0
@@ -143,7 +144,7 @@ gp=$OUT/runs/scale.gp
   echo "$plot"
   echo "unset logscale y; set yrange [0:*]; set ylabel 'agent busy (% of its CPU)'; set title 'the agent'"
   echo "set key bottom right"
-  plot="plot 90 with lines lc 'gray' dt 3 title 'saturated (90%)'"
+  plot="plot 90 with lines lc 'dark-gray' dt 3 lw 2 title 'saturated (90%)'"
   i=0
   for p in ${POLICIES//,/ }; do
     i=$((i + 1))
