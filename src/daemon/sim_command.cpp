@@ -73,9 +73,12 @@ const std::array kCostOptions{
                "mode: the yield and the kernel's dispatch on that CPU)",
                &sim::CostModel::agent_park_ns},
     CostOption{"--block-cpu-us",
-               "CPU time a task spends each time it reaches a sleep, timer, suspend or barrier "
+               "CPU time a task spends each time it reaches a sleep, timer, suspend, barrier, "
+               "wait or sync "
                "(the system call, the program's own work); not for --trace",
                &sim::CostModel::block_cpu_ns},
+    CostOption{"--mem-us-per-mib", "CPU time of an rt-app mem or iorun event per MiB it writes",
+               &sim::CostModel::mem_ns_per_mib},
 };
 
 std::vector<std::string> split_names(const std::string &list) {

@@ -331,6 +331,12 @@ void EevdfModel::stopped(int cpu, SimTask &t, uint64_t ran_ns, bool runnable) {
   }
 }
 
+// yield_task_fair: the yielder's deadline moves one slice on, so others
+// with an earlier one go first.
+void EevdfModel::yielded(int /*cpu*/, SimTask &t) {
+  entity(t).deadline += vslice(t);
+}
+
 bool EevdfModel::tick(int cpu, SimTask &t) {
   // Its deadline passed: pick again (it may well win again).
   return running_vruntime(cpu, t) >= entity(t).deadline && !rq_[static_cast<size_t>(cpu)].empty();

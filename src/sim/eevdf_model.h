@@ -33,6 +33,7 @@ public:
   bool tick(int cpu, SimTask &task) override;
   void after_tick() override;
   void exited(SimTask &task) override;
+  void yielded(int cpu, SimTask &task) override;
   void run(uint64_t end_ns) override;
   [[nodiscard]] std::map<std::string, uint64_t> counters() const override { return n_; }
 

@@ -23,7 +23,20 @@ std::string ms(uint64_t ns) {
 // Ops a task may block in (and pays CostModel::block_cpu_ns before).
 bool blocks(OpKind k) {
   return k == OpKind::kSleep || k == OpKind::kTimer || k == OpKind::kSuspend ||
-         k == OpKind::kBarrier;
+         k == OpKind::kBarrier || k == OpKind::kWait || k == OpKind::kSync;
+}
+
+// Whose wait on the other's mutex is a priority inversion: a real-time task
+// above a fair one or a lower real-time priority, a fair one above a
+// lighter one.
+bool outranks(const SimTask &waiter, const SimTask &holder) {
+  if (waiter.rt != holder.rt) {
+    return waiter.rt;
+  }
+  if (waiter.rt) {
+    return waiter.tmpl->rt_priority > holder.tmpl->rt_priority;
+  }
+  return waiter.weight > holder.weight;
 }
 
 } // namespace
@@ -62,17 +75,21 @@ SimTask &Machine::spawn(const TaskTemplate &tmpl, bool forked) {
   t.tmpl = &tmpl;
   t.rt = tmpl.policy == SchedPolicy::kFifo || tmpl.policy == SchedPolicy::kRr;
   t.weight = tmpl.policy == SchedPolicy::kIdle ? 1 : weight_of_nice(tmpl.nice);
-  t.allowed.assign(cpus_.size(), tmpl.cpus.empty());
-  for (int c : tmpl.cpus) {
-    t.allowed[static_cast<size_t>(c)] = true;
-  }
-  t.nr_allowed = static_cast<uint32_t>(std::count(t.allowed.begin(), t.allowed.end(), true));
+  set_affinity(t, tmpl.phases.front().cpus.empty() ? tmpl.cpus : tmpl.phases.front().cpus);
   t.loops_left = tmpl.loop;
   t.phase_left = tmpl.phases.front().loop;
   t.forked = forked;
   t.born_ns = now_;
   by_pid_.push_back(t.id);
   return t;
+}
+
+void Machine::set_affinity(SimTask &t, const std::vector<int> &cpus) {
+  t.allowed.assign(cpus_.size(), cpus.empty());
+  for (int c : cpus) {
+    t.allowed[static_cast<size_t>(c)] = true;
+  }
+  t.nr_allowed = static_cast<uint32_t>(std::count(t.allowed.begin(), t.allowed.end(), true));
 }
 
 SimTask *Machine::task_by_pid(int32_t pid) {
@@ -102,6 +119,9 @@ void Machine::run(uint64_t end_ns) {
   run_until(end_);
   // Close the books: CPU time up to the end, waits still going on.
   now_ = end_;
+  for (const auto &entry : mutexes_) {
+    settle(entry.first);
+  }
   for (int c = 0; c < nr_cpus(); ++c) {
     const CpuState &cpu = cpus_[static_cast<size_t>(c)];
     if (cpu.task >= 0) {
@@ -484,6 +504,7 @@ void Machine::start(int c, const Pick &pick) {
     ++t.switches;
     cpu.overhead_ns += cost;
   }
+  settle_held(t);
   t.state = TaskState::kRunning;
   t.cpu = c;
   t.last_cpu = c;
@@ -504,7 +525,11 @@ void Machine::start(int c, const Pick &pick) {
       t.op_left = t.wall_end > now_ ? t.wall_end - now_ : 0;
     }
   }
-  switch (advance(t)) {
+  after_step(c, advance(t));
+}
+
+void Machine::after_step(int c, Step step) {
+  switch (step) {
   case Step::kRun:
     schedule_end(c);
     break;
@@ -513,6 +538,18 @@ void Machine::start(int c, const Pick &pick) {
     break;
   case Step::kExit:
     stop(c, Stop::kExited);
+    break;
+  case Step::kYield: {
+    SimTask &t = tasks_[static_cast<size_t>(cpus_[static_cast<size_t>(c)].task)];
+    if (!t.rt) {
+      side_->yielded(c, t);
+    }
+    stop(c, Stop::kYielded); // sched_ext: a yield zeroes the slice
+    break;
+  }
+  case Step::kMove:
+    stop(c, Stop::kPreempted);
+    cpus_[static_cast<size_t>(c)].prev_runnable = -1; // it may not go on here
     break;
   }
 }
@@ -551,23 +588,14 @@ void Machine::on_run_end(int c, uint64_t gen) {
   if (!t.paying_block) {
     t.op_done = true;
   }
-  switch (advance(t)) {
-  case Step::kRun:
-    schedule_end(c);
-    break;
-  case Step::kBlock:
-    stop(c, Stop::kBlocked);
-    break;
-  case Step::kExit:
-    stop(c, Stop::kExited);
-    break;
-  }
+  after_step(c, advance(t));
 }
 
 void Machine::stop(int c, Stop why) {
   CpuState &cpu = cpus_[static_cast<size_t>(c)];
   sync(c);
   SimTask &t = tasks_[static_cast<size_t>(cpu.task)];
+  settle_held(t);
   ++cpu.gen;
   const uint64_t ran = now_ - t.start_ts;
   record_slice(c, cpu.run_start, t.cls());
@@ -577,7 +605,7 @@ void Machine::stop(int c, Stop why) {
   t.cpu = -1;
   cpu.task = -1;
   cpu.idle_since = now_;
-  const bool runnable = why == Stop::kExpired || why == Stop::kPreempted;
+  const bool runnable = why == Stop::kExpired || why == Stop::kPreempted || why == Stop::kYielded;
   if (!t.rt) {
     side_->stopped(c, t, ran, runnable);
   }
@@ -587,7 +615,7 @@ void Machine::stop(int c, Stop why) {
     t.woke = false;
     cpu.prev_runnable = t.id;
     if (t.rt) {
-      rt_enqueue(t, true);
+      rt_enqueue(t, why != Stop::kYielded); // a yielder goes behind its equals
     } else {
       side_->enqueue(t, false);
     }
@@ -606,6 +634,7 @@ void Machine::wake(SimTask &t) {
   if (t.state != TaskState::kBlocked) {
     return;
   }
+  settle_held(t);
   t.state = TaskState::kRunnable;
   t.runnable_since = now_;
   t.woke = true;
@@ -665,11 +694,22 @@ int Machine::rt_pick(int c) {
 Machine::Step Machine::advance(SimTask &t) {
   for (int guard = 0; guard < 100000; ++guard) {
     if (t.op_done) {
+      const size_t phase = t.phase;
       if (!next_op(t)) {
         return Step::kExit;
       }
       t.op_done = false;
       t.op_entered = false;
+      if (t.phase != phase &&
+          (!t.tmpl->phases[phase].cpus.empty() || !t.tmpl->phases[t.phase].cpus.empty())) {
+        // rt-app sets a phase's affinity as it starts (the task's own
+        // without one); a CPU left out moves the task at once.
+        const std::vector<int> &cpus = t.tmpl->phases[t.phase].cpus;
+        set_affinity(t, cpus.empty() ? t.tmpl->cpus : cpus);
+        if (!t.may_run_on(t.cpu)) {
+          return Step::kMove;
+        }
+      }
     }
     if (!t.op_entered) {
       // Before an op that may block, the task spends CPU time on getting
@@ -789,6 +829,7 @@ bool Machine::enter(SimTask &t, Step &out) {
       --cond.pending;
       return false;
     }
+    t.relock = -1;
     cond.waiters.push_back(t.id);
     out = Step::kBlock;
     return true;
@@ -798,15 +839,46 @@ bool Machine::enter(SimTask &t, Step &out) {
     if (cond.waiters.empty()) {
       ++cond.pending;
     }
-    const std::vector<int> waiters = std::move(cond.waiters);
-    cond.waiters.clear();
     waker_cpu_ = t.cpu;
-    for (int id : waiters) {
-      wake(tasks_[static_cast<size_t>(id)]);
-    }
+    cond_wake(op.ref, true);
     waker_cpu_ = -1;
     return false;
   }
+  case OpKind::kMem: {
+    // Writing `bytes` costs CPU time at the measured memset rate.
+    const uint64_t ns = (op.bytes * settings_.costs.mem_ns_per_mib + (1U << 19)) >> 20;
+    t.op_left = ns;
+    out = Step::kRun;
+    return ns > 0;
+  }
+  case OpKind::kLock:
+    if (lock(t, op.ref)) {
+      return false;
+    }
+    out = Step::kBlock;
+    return true;
+  case OpKind::kUnlock:
+    unlock(t, op.ref);
+    return false;
+  case OpKind::kSignal:
+  case OpKind::kBroad:
+    waker_cpu_ = t.cpu;
+    cond_wake(op.ref, op.kind == OpKind::kBroad);
+    waker_cpu_ = -1;
+    return false;
+  case OpKind::kSync:
+  case OpKind::kWait:
+    if (op.kind == OpKind::kSync) {
+      waker_cpu_ = t.cpu;
+      cond_wake(op.ref, false);
+      waker_cpu_ = -1;
+    }
+    cond_wait(t, op.ref, op.mutex);
+    out = Step::kBlock;
+    return true;
+  case OpKind::kYield:
+    out = Step::kYield;
+    return true;
   case OpKind::kBarrier: {
     Barrier &b = barriers_[op.ref];
     if (static_cast<int>(b.waiting.size()) + 1 >= b.participants) {
@@ -836,6 +908,94 @@ bool Machine::enter(SimTask &t, Step &out) {
   return false;
 }
 
+// ---- mutexes and conditions ----
+
+bool Machine::lock(SimTask &t, int m) {
+  Mutex &mx = mutexes_[m];
+  if (mx.owner == t.id) {
+    return true; // taken again by its holder: goes on (rt-app would hang)
+  }
+  if (mx.owner < 0) {
+    mx.owner = t.id;
+    t.held.push_back(m);
+    return true;
+  }
+  settle(m);
+  mx.waiters.push_back(t.id);
+  return false;
+}
+
+void Machine::unlock(SimTask &t, int m) {
+  const auto it = mutexes_.find(m);
+  if (it == mutexes_.end() || it->second.owner != t.id) {
+    return; // not its own: nothing to release
+  }
+  settle(m);
+  Mutex &mx = it->second;
+  t.held.erase(std::find(t.held.begin(), t.held.end(), m));
+  if (mx.waiters.empty()) {
+    mx.owner = -1;
+    return;
+  }
+  // Handed to the first waiter, which wakes holding it.
+  SimTask &next = tasks_[static_cast<size_t>(mx.waiters.front())];
+  mx.waiters.pop_front();
+  mx.owner = next.id;
+  next.held.push_back(m);
+  const int waker = waker_cpu_;
+  waker_cpu_ = t.cpu;
+  wake(next);
+  waker_cpu_ = waker;
+}
+
+void Machine::cond_wait(SimTask &t, int cond, int relock) {
+  if (relock >= 0) {
+    unlock(t, relock);
+  }
+  t.relock = relock;
+  conditions_[cond].waiters.push_back(t.id);
+}
+
+void Machine::cond_wake(int cond, bool all) {
+  std::vector<int> &waiters = conditions_[cond].waiters;
+  while (!waiters.empty()) {
+    SimTask &w = tasks_[static_cast<size_t>(waiters.front())];
+    waiters.erase(waiters.begin());
+    const int m = w.relock;
+    w.relock = -1;
+    if (m < 0 || lock(w, m)) {
+      wake(w);
+    }
+    if (!all) {
+      break;
+    }
+  }
+}
+
+void Machine::settle(int m) {
+  Mutex &mx = mutexes_[m];
+  const uint64_t d = now_ - mx.since;
+  mx.since = now_;
+  if (d == 0 || mx.waiters.empty() || mx.owner < 0) {
+    return;
+  }
+  const SimTask &holder = tasks_[static_cast<size_t>(mx.owner)];
+  const bool preempted = holder.state == TaskState::kRunnable;
+  for (int id : mx.waiters) {
+    SimTask &w = tasks_[static_cast<size_t>(id)];
+    w.lock_wait_ns += d;
+    if (preempted && outranks(w, holder)) {
+      w.inversion_ns += d;
+    }
+  }
+}
+
+void Machine::settle_held(const SimTask &t) {
+  for (int m : t.held) {
+    settle(m);
+  }
+}
+
 // ---- results ----
 
 void Machine::record_slice(int cpu, uint64_t start, const std::string &cls) {
@@ -858,7 +1018,9 @@ std::vector<TaskTotals> Machine::task_totals() const {
                              .activations = t.activations,
                              .deadline_misses = t.deadline_misses,
                              .context_switches = t.switches,
-                             .migrations = t.migrations});
+                             .migrations = t.migrations,
+                             .lock_wait_ns = t.lock_wait_ns,
+                             .inversion_ns = t.inversion_ns});
   }
   return out;
 }

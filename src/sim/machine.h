@@ -1,5 +1,6 @@
 // The simulated machine: CPUs that run tasks, tasks that follow their
-// workload program (run, sleep, timers, conditions, barriers, forks), the
+// workload program (run, sleep, timers, conditions, barriers, mutexes,
+// yields, forks), the
 // real-time class above everything, ticks, context switches and background
 // noise. Which fair task runs where is left to a KernelSide: scxx's BPF
 // half with the agent (scxx_kernel.h) or the EEVDF reference (eevdf_model.h).
@@ -58,8 +59,13 @@ struct SimTask {
   bool paying_block = false, block_paid = false; // CostModel::block_cpu_ns before a blocking op
   std::map<int, TimerState> own_timers;          // per-task timers by ref
   std::map<int, uint64_t> activation_start;      // timer ref -> start of the activation going on
+  std::vector<int> held;                         // mutexes it holds
+  int relock = -1; // a condition waiter takes this mutex back when woken
   // Totals.
   uint64_t cpu_ns = 0, switches = 0, migrations = 0, activations = 0, deadline_misses = 0;
+  // Blocked on a mutex; of that, while its holder, outranked by this task,
+  // was runnable but not running (priority inversion).
+  uint64_t lock_wait_ns = 0, inversion_ns = 0;
   uint64_t born_ns = 0;
   bool forked = false;
 
@@ -101,6 +107,9 @@ public:
   virtual bool tick(int cpu, SimTask &task) = 0;
   virtual void after_tick() {}
   virtual void exited(SimTask & /*task*/) {}
+  // `task`, running on `cpu`, calls sched_yield; it stops and is queued
+  // again next.
+  virtual void yielded(int /*cpu*/, SimTask & /*task*/) {}
   // Runs the machine until `end_ns` (the scxx side through the agent loop).
   virtual void run(uint64_t end_ns) = 0;
   // Named counters for the report ("decisions", "cancelled", ...).
@@ -192,8 +201,10 @@ public:
   [[nodiscard]] const std::vector<TimelineSlice> &timeline() const { return timeline_; }
 
 private:
-  enum class Stop { kExpired, kPreempted, kBlocked, kExited };
-  enum class Step { kRun, kBlock, kExit };
+  enum class Stop { kExpired, kPreempted, kYielded, kBlocked, kExited };
+  // kYield: back to the queue (sched_yield); kMove: the CPU left the
+  // task's affinity (a phase's cpus), back to the queue.
+  enum class Step { kRun, kBlock, kExit, kYield, kMove };
 
   SimTask &spawn(const TaskTemplate &tmpl, bool forked);
   void wake(SimTask &t);
@@ -207,6 +218,22 @@ private:
   bool enter(SimTask &t, Step &out); // true: the op runs or blocks
   bool next_op(SimTask &t);          // false: the task exits
   void block_until(SimTask &t, uint64_t time);
+  void after_step(int cpu, Step step);
+  void set_affinity(SimTask &t, const std::vector<int> &cpus);
+  // Mutexes and conditions (pthread's, as rt-app uses them). lock: true if
+  // `t` holds `m` now, else it waits in line.
+  bool lock(SimTask &t, int m);
+  void unlock(SimTask &t, int m);
+  // pthread_cond_wait: releases the mutex `relock` (if held) and waits.
+  void cond_wait(SimTask &t, int cond, int relock);
+  // Wakes the first waiter of `cond`, or all: a suspended task wakes; a
+  // waiter of pthread_cond_wait takes its mutex back first, or waits in
+  // its line without waking (the kernel's requeue) while it is held.
+  void cond_wake(int cond, bool all);
+  // Brings the lock-wait and inversion books of mutex `m` up to now; called
+  // before its holder or its waiters change state.
+  void settle(int m);
+  void settle_held(const SimTask &t);
   void pick(int cpu);
   void flush();
   void tick();
@@ -240,6 +267,12 @@ private:
     std::vector<int> waiting;
   };
   std::map<int, Barrier> barriers_;
+  struct Mutex {
+    int owner = -1;
+    std::deque<int> waiters; // FIFO: the first is handed the mutex
+    uint64_t since = 0;      // books settled up to here
+  };
+  std::map<int, Mutex> mutexes_;
   Invariants inv_;
   Metrics metrics_;
   uint64_t agent_ns_ = 0;

@@ -58,6 +58,8 @@ std::vector<ClassSummary> Metrics::summarize(const std::vector<TaskTotals> &task
     c.deadline_misses += t.deadline_misses;
     c.context_switches += t.context_switches;
     c.migrations += t.migrations;
+    c.lock_wait_ns += t.lock_wait_ns;
+    c.inversion_ns += t.inversion_ns;
     if (t.whole_run) {
       whole_run_cpu[t.cls][t.weight].push_back(static_cast<double>(t.cpu_ns));
     }

@@ -38,6 +38,8 @@ struct ClassSummary {
   uint64_t deadline_misses = 0;
   uint64_t context_switches = 0;
   uint64_t migrations = 0;
+  uint64_t lock_wait_ns = 0; // blocked on mutexes
+  uint64_t inversion_ns = 0; // of that, while a lower-ranked holder was runnable, not running
 };
 
 // One task's totals, handed over at the end of a run.
@@ -47,6 +49,7 @@ struct TaskTotals {
   bool whole_run = false; // started at the beginning and never exited
   uint64_t cpu_ns = 0;
   uint64_t activations = 0, deadline_misses = 0, context_switches = 0, migrations = 0;
+  uint64_t lock_wait_ns = 0, inversion_ns = 0;
 };
 
 class Metrics {

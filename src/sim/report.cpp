@@ -104,6 +104,20 @@ std::string format_table(const ReportHeader &h, const std::vector<RunResult> &ru
     row("context switches",
         cls([](const ClassSummary &c) { return std::to_string(c.context_switches); }));
     row("migrations", cls([](const ClassSummary &c) { return std::to_string(c.migrations); }));
+    // Only for classes that waited on a mutex under some policy.
+    bool locked = false;
+    for (const RunResult &r : runs) {
+      const ClassSummary *c = find_class(r, name);
+      locked = locked || (c != nullptr && c->lock_wait_ns != 0);
+    }
+    if (locked) {
+      row("blocked on mutexes (ms)", cls([](const ClassSummary &c) {
+            return fixed(static_cast<double>(c.lock_wait_ns) / 1e6, 2);
+          }));
+      row("priority inversion (ms)", cls([](const ClassSummary &c) {
+            return fixed(static_cast<double>(c.inversion_ns) / 1e6, 2);
+          }));
+    }
   }
   out += "machine\n";
   auto pct = [](uint64_t part, const RunResult &r) {
@@ -192,7 +206,9 @@ std::string format_json(const ReportHeader &h, const std::vector<RunResult> &run
                          {"activations", c.activations},
                          {"deadline_misses", c.deadline_misses},
                          {"context_switches", c.context_switches},
-                         {"migrations", c.migrations}});
+                         {"migrations", c.migrations},
+                         {"lock_wait_ns", c.lock_wait_ns},
+                         {"inversion_ns", c.inversion_ns}});
     }
     const TraceTotals tt = trace_totals(r);
     Json replay = nullptr;

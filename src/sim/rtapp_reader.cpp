@@ -1,5 +1,7 @@
 #include "sim/rtapp_reader.h"
 
+#include "sim/workgen_keys.h"
+
 #include "policy/task.h"
 
 #include <nlohmann/json.hpp>
@@ -7,7 +9,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,8 @@ namespace {
 
 using Json = nlohmann::ordered_json; // rt-app events run in file order
 
-constexpr const char *kSupported = "run, runtime, sleep, timer, suspend, resume, barrier";
+constexpr const char *kSupported = "run, runtime, sleep, timer, mem, iorun, lock, unlock, wait, "
+                                   "signal, broad, sync, barrier, suspend, resume, yield";
 
 class Reader {
 public:
@@ -36,11 +38,15 @@ public:
 
   // rt-app durations are microseconds.
   uint64_t usec(const Json &v, const std::string &path) const {
+    return count(v, path, "a duration") * kNsecPerUsec;
+  }
+
+  uint64_t count(const Json &v, const std::string &path, const char *what) const {
     const int64_t n = integer(v, path);
     if (n < 0) {
-      fail(path, "a duration cannot be negative");
+      fail(path, std::string(what) + " cannot be negative");
     }
-    return static_cast<uint64_t>(n) * kNsecPerUsec;
+    return static_cast<uint64_t>(n);
   }
 
   std::string text(const Json &v, const std::string &path) const {
@@ -48,6 +54,16 @@ public:
       fail(path, "expected a string, got " + v.dump());
     }
     return v.get<std::string>();
+  }
+
+  // {"ref": CONDITION, "mutex": MUTEX} of wait and sync.
+  Op cond_wait(OpKind kind, const Json &v, const std::string &path) {
+    if (!v.is_object() || !v.contains("ref") || !v.contains("mutex")) {
+      fail(path, "expected {\"ref\": CONDITION, \"mutex\": MUTEX}");
+    }
+    return Op{.kind = kind,
+              .ref = w_.resource(text(v["ref"], path + ".ref"), ResourceKind::kCondition),
+              .mutex = w_.resource(text(v["mutex"], path + ".mutex"), ResourceKind::kMutex)};
   }
 
   void event(const std::string &key, const Json &v, const std::string &path, Phase &phase) {
@@ -63,6 +79,8 @@ public:
       op = Op{.kind = OpKind::kRunWall, .ns = usec(v, path)};
     } else if (name == "sleep") {
       op = Op{.kind = OpKind::kSleep, .ns = usec(v, path)};
+    } else if (name == "mem" || name == "iorun") {
+      op = Op{.kind = OpKind::kMem, .bytes = count(v, path, "a size")};
     } else if (name == "timer") {
       if (!v.is_object() || !v.contains("ref") || !v.contains("period")) {
         fail(path, "a timer is {\"ref\": NAME, \"period\": USEC[, \"mode\": "
@@ -71,7 +89,7 @@ public:
       const std::string ref = text(v["ref"], path + ".ref");
       op = Op{.kind = OpKind::kTimer,
               .ns = usec(v["period"], path + ".period"),
-              .ref = w_.resource(ref, ResourceKind::kTimer, path),
+              .ref = w_.resource(ref, ResourceKind::kTimer),
               .relative = true}; // rt-app's default mode
       // rt-app shares a timer among the tasks naming it, unless its name
       // starts with "unique"; such a timer is each thread's own.
@@ -83,16 +101,36 @@ public:
         }
         op.relative = mode == "relative";
       }
-    } else if (name == "suspend" || name == "resume") {
-      op = Op{.kind = name == "suspend" ? OpKind::kSuspend : OpKind::kResume,
-              .ref = w_.resource(text(v, path), ResourceKind::kCondition, path)};
+    } else if (name == "suspend" || name == "resume" || name == "signal" || name == "broad") {
+      // rt-app's suspend and resume wait on and broadcast the condition of
+      // that name, the same one wait and signal use.
+      const OpKind kinds[] = {OpKind::kSuspend, OpKind::kResume, OpKind::kSignal, OpKind::kBroad};
+      const size_t i = name == "suspend" ? 0 : name == "resume" ? 1 : name == "signal" ? 2 : 3;
+      op = Op{.kind = kinds[i], .ref = w_.resource(text(v, path), ResourceKind::kCondition)};
+    } else if (name == "lock" || name == "unlock") {
+      op = Op{.kind = name == "lock" ? OpKind::kLock : OpKind::kUnlock,
+              .ref = w_.resource(text(v, path), ResourceKind::kMutex)};
+    } else if (name == "wait" || name == "sync") {
+      op = cond_wait(name == "wait" ? OpKind::kWait : OpKind::kSync, v, path);
     } else if (name == "barrier") {
-      op = Op{.kind = OpKind::kBarrier,
-              .ref = w_.resource(text(v, path), ResourceKind::kBarrier, path)};
+      op = Op{.kind = OpKind::kBarrier, .ref = w_.resource(text(v, path), ResourceKind::kBarrier)};
+    } else if (name == "yield") {
+      op = Op{.kind = OpKind::kYield}; // rt-app ignores its value
     } else {
       fail(path, "unsupported event '" + key + "' (supported: " + kSupported + ")");
     }
     phase.ops.push_back(op);
+  }
+
+  std::vector<int> cpu_list(const Json &cpus, const std::string &path) const {
+    if (!cpus.is_array() || cpus.empty()) {
+      fail(path, "expected a non-empty list of CPU numbers");
+    }
+    std::vector<int> out;
+    for (const Json &c : cpus) {
+      out.push_back(static_cast<int>(integer(c, path)));
+    }
+    return out;
   }
 
   Phase phase(const Json &obj, const std::string &path, bool task_level) {
@@ -105,6 +143,8 @@ public:
         }
       } else if (task_level && is_task_key(key)) {
         continue;
+      } else if (!task_level && key == "cpus") {
+        p.cpus = cpu_list(v, path + ".cpus"); // rt-app sets it as the phase starts
       } else {
         event(key, v, std::string(path).append(".").append(key), p);
       }
@@ -174,13 +214,7 @@ public:
       }
     }
     if (obj.contains("cpus")) {
-      const Json &cpus = obj["cpus"];
-      if (!cpus.is_array() || cpus.empty()) {
-        fail(path + ".cpus", "expected a non-empty list of CPU numbers");
-      }
-      for (const Json &c : cpus) {
-        t.cpus.push_back(static_cast<int>(integer(c, path + ".cpus")));
-      }
+      t.cpus = cpu_list(obj["cpus"], path + ".cpus");
     }
     if (obj.contains("delay")) {
       t.start_delay_ns = usec(obj["delay"], path + ".delay");
@@ -240,6 +274,30 @@ public:
     for (const auto &[name, obj] : root["tasks"].items()) {
       task(name, obj, default_policy);
     }
+    if (root.contains("global") && root["global"].contains("pi_enabled")) {
+      const Json &pi = root["global"]["pi_enabled"];
+      if (!pi.is_boolean()) {
+        fail("global.pi_enabled", "expected true or false, got " + pi.dump());
+      }
+      // The kernel's priority inheritance lends only real-time priorities:
+      // among SCHED_OTHER, BATCH and IDLE tasks it changes nothing. Lending
+      // one to a mutex's holder is not modelled.
+      if (pi.get<bool>() && uses_mutexes() && has_rt_task()) {
+        fail("global.pi_enabled", "unsupported: priority inheritance with SCHED_FIFO/RR tasks "
+                                  "and mutexes is not modelled");
+      }
+    }
+  }
+
+  [[nodiscard]] bool uses_mutexes() const {
+    return std::any_of(w_.resources.begin(), w_.resources.end(),
+                       [](const Resource &r) { return r.kind == ResourceKind::kMutex; });
+  }
+
+  [[nodiscard]] bool has_rt_task() const {
+    return std::any_of(w_.templates.begin(), w_.templates.end(), [](const TaskTemplate &t) {
+      return t.policy == SchedPolicy::kFifo || t.policy == SchedPolicy::kRr;
+    });
   }
 
 private:
@@ -289,26 +347,14 @@ std::string without_trailing_commas(const std::string &in) {
 Workload parse_rtapp_json(const std::string &text, const std::string &source) {
   Workload w;
   w.source = source;
-  const std::string json = without_trailing_commas(text);
-  // rt-app's json-c keeps every repeated key; a JSON object keeps one. A
-  // repeated key is refused by name rather than losing events.
-  std::vector<std::set<std::string>> keys;
-  std::string repeated;
-  const Json::parser_callback_t note_keys = [&](int /*depth*/, Json::parse_event_t event,
-                                                Json &parsed) {
-    if (event == Json::parse_event_t::object_start) {
-      keys.emplace_back();
-    } else if (event == Json::parse_event_t::object_end && !keys.empty()) {
-      keys.pop_back();
-    } else if (event == Json::parse_event_t::key && !keys.empty() &&
-               !keys.back().insert(parsed.get<std::string>()).second && repeated.empty()) {
-      repeated = parsed.get<std::string>();
-    }
-    return true;
-  };
+  // rt-app's examples repeat keys in one object and rely on workgen to
+  // number them; numbered the same way here. A key it leaves repeated is
+  // read as json-c reads it (and so does nlohmann): the last value, in the
+  // first one's place.
+  const std::string json = without_trailing_commas(workgen_number_keys(text));
   Json root;
   try {
-    root = Json::parse(json, note_keys, true, /*ignore_comments=*/true);
+    root = Json::parse(json, nullptr, true, /*ignore_comments=*/true);
   } catch (const Json::parse_error &e) {
     const size_t line =
         1 +
@@ -322,15 +368,10 @@ Workload parse_rtapp_json(const std::string &text, const std::string &source) {
       const std::string key =
           begin == std::string::npos ? "?" : json.substr(begin + 1, end - begin - 1);
       throw WorkloadError(source + ":" + std::to_string(line) + ": unsupported key '" + key +
-                          "' without a value (a workgen template: rt-app's workgen fills it "
-                          "in)");
+                          "' without a value (a workgen template, which rt-app refuses too: "
+                          "workgen fills in the task's own name; write it)");
     }
     throw WorkloadError(source + ": not valid JSON: " + e.what());
-  }
-  if (!repeated.empty()) {
-    throw WorkloadError(source + ": unsupported repeated key '" + repeated +
-                        "' in one object (json-c keeps both, JSON one: number them, as "
-                        "rt-app's workgen does)");
   }
   Reader(w).read(root);
   return w;

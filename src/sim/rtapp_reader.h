@@ -1,8 +1,9 @@
-// rt-app's JSON workload format, read directly: "global.duration", and per
-// task instance, loop, priority, policy, cpus, delay and phases (or events
-// directly in the task) with the events run, runtime, sleep, timer,
-// suspend, resume and barrier. Event keys may carry a numeric suffix
-// ("run1", "sleep2") as in rt-app. Any other event is refused by name.
+// rt-app's JSON workload format, read as rt-app reads it after workgen:
+// "global.duration", "default_policy" and "pi_enabled", and per task
+// instance, loop, priority, policy, cpus, delay and phases (each with its
+// own loop and cpus, or events directly in the task) with every event of
+// rt-app's tutorial. Repeated keys are numbered as workgen numbers them
+// ("run", "run1"). Any other event is refused by name.
 #pragma once
 
 #include "sim/workload.h"

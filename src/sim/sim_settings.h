@@ -74,12 +74,17 @@ struct CostModel {
   // ring's sleep was not measured).
   uint64_t agent_park_ns = 200 * kNsecPerUsec;
   // CPU time a task of a workload file spends each time it reaches an op it
-  // may block in (sleep, timer, suspend, barrier): the system call and the
+  // may block in (sleep, timer, suspend, barrier, wait, sync): the system call and the
   // program's own work between events. scripts/measure-costs.sh: rt-app
   // tasks running 0.3 and 3 ms every 6 ms used 1.06 us of CPU per us asked
   // plus 191 us per activation, a context switch (charged apart) of it.
   // Not charged to a replayed trace, whose bursts hold it already.
   uint64_t block_cpu_ns = 140 * kNsecPerUsec;
+  // rt-app's mem and iorun events: CPU time per MiB written. memset of a
+  // 4 MiB buffer on the host (AMD EPYC) ran at 49 GB/s, 1 KB blocks at
+  // 74 GB/s: about 21 us per MiB. iorun's writes to /dev/null copy
+  // nothing (0.28 us per call); charged as memory writes all the same.
+  uint64_t mem_ns_per_mib = 21 * kNsecPerUsec;
   // The agent runs on one of the simulated CPUs (as on a real machine);
   // false gives it a CPU of its own outside the model.
   bool agent_on_cpu = true;

@@ -270,7 +270,7 @@ public:
         } else if (op.kind == OpKind::kSuspend || op.kind == OpKind::kResume) {
           const TracedTask &target = tasks_[static_cast<size_t>(op.ref)];
           op.ref = w.resource("woken " + name_of(target, static_cast<size_t>(op.ref)),
-                              ResourceKind::kCondition, "trace");
+                              ResourceKind::kCondition);
         }
       }
       if (t.ops.empty()) {

@@ -6,14 +6,9 @@
 
 namespace scxx::sim {
 
-int Workload::resource(const std::string &name, ResourceKind kind, const std::string &where) {
+int Workload::resource(const std::string &name, ResourceKind kind) {
   for (size_t i = 0; i < resources.size(); ++i) {
-    if (resources[i].name == name) {
-      if (resources[i].kind != kind) {
-        std::string what = source;
-        what.append(": ").append(where).append(": '").append(name);
-        throw WorkloadError(what.append("' is already used as another kind of resource"));
-      }
+    if (resources[i].name == name && resources[i].kind == kind) {
       return static_cast<int>(i);
     }
   }
@@ -37,9 +32,34 @@ namespace {
 
 bool progresses(const Phase &p) {
   return std::any_of(p.ops.begin(), p.ops.end(), [](const Op &op) {
-    return (op.kind != OpKind::kResume && op.kind != OpKind::kFork && op.ns > 0) ||
-           op.kind == OpKind::kSuspend || op.kind == OpKind::kBarrier;
+    switch (op.kind) {
+    case OpKind::kRun:
+    case OpKind::kRunWall:
+    case OpKind::kSleep:
+    case OpKind::kTimer:
+      return op.ns > 0;
+    case OpKind::kMem:
+      return op.bytes > 0;
+    case OpKind::kSuspend:
+    case OpKind::kBarrier:
+    case OpKind::kLock:
+    case OpKind::kWait:
+    case OpKind::kSync:
+    case OpKind::kYield:
+      return true;
+    default:
+      return false;
+    }
   });
+}
+
+void check_cpus(const std::vector<int> &cpus, int nr_cpus, const std::string &where) {
+  for (int cpu : cpus) {
+    if (cpu < 0 || cpu >= nr_cpus) {
+      throw WorkloadError(where + "CPU " + std::to_string(cpu) + " is not on the machine (" +
+                          std::to_string(nr_cpus) + " CPUs; see --cpus)");
+    }
+  }
 }
 
 } // namespace
@@ -58,13 +78,9 @@ void validate(const Workload &w, int nr_cpus) {
     if (t.loop < 0 && std::none_of(t.phases.begin(), t.phases.end(), progresses)) {
       throw WorkloadError(where + "loops for ever without running, sleeping or waiting");
     }
-    for (int cpu : t.cpus) {
-      if (cpu < 0 || cpu >= nr_cpus) {
-        throw WorkloadError(where + "CPU " + std::to_string(cpu) + " is not on the machine (" +
-                            std::to_string(nr_cpus) + " CPUs; see --cpus)");
-      }
-    }
+    check_cpus(t.cpus, nr_cpus, where);
     for (const Phase &p : t.phases) {
+      check_cpus(p.cpus, nr_cpus, where);
       for (const Op &op : p.ops) {
         if (op.kind == OpKind::kBarrier && !t.at_start) {
           throw WorkloadError(where + "a forked task cannot use a barrier");

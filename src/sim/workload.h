@@ -1,7 +1,7 @@
 // A workload as the simulator runs it: task templates, each a program of
 // operations in phases, and the named resources they share (timers,
-// conditions, barriers). Both file formats (rt-app JSON, scxx's YAML) are
-// read into this.
+// conditions, barriers, mutexes). Both file formats (rt-app JSON, scxx's
+// YAML) are read into this.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +28,14 @@ enum class OpKind {
   kResume,  // wake every task suspended on `ref`
   kBarrier, // block until every task using barrier `ref` arrived
   kFork,    // start `count` tasks of template `ref`
+  kMem,     // CPU work for `bytes` written to memory (rt-app "mem", "iorun")
+  kLock,    // take mutex `ref`, blocking while another task holds it
+  kUnlock,  // release mutex `ref`, handing it to its first waiter
+  kWait,    // pthread_cond_wait on condition `ref` with mutex `mutex`
+  kSignal,  // wake the first waiter of condition `ref`
+  kBroad,   // wake every waiter of condition `ref`
+  kSync,    // kSignal then kWait, as one step (rt-app "sync")
+  kYield,   // sched_yield: back to the run queue, still runnable
 };
 
 struct Op {
@@ -38,11 +46,14 @@ struct Op {
   uint64_t deadline_ns = 0; // timer: an activation must finish this soon (0: the period)
   uint32_t jitter_pct = 0;  // sleep: uniform +-pct
   uint32_t count = 1;       // fork: children
+  uint64_t bytes = 0;       // mem: bytes written
+  int mutex = -1;           // wait, sync: the mutex released while waiting
 };
 
 struct Phase {
   std::vector<Op> ops;
   int64_t loop = 1;
+  std::vector<int> cpus = {}; // affinity while the phase runs, empty: the task's
 };
 
 enum class SchedPolicy { kOther, kBatch, kIdle, kFifo, kRr };
@@ -72,7 +83,7 @@ struct TaskTemplate {
   uint64_t recorded_cpu_ns = 0;      // a traced task's CPU time in the trace
 };
 
-enum class ResourceKind { kTimer, kCondition, kBarrier };
+enum class ResourceKind { kTimer, kCondition, kBarrier, kMutex };
 
 struct Resource {
   std::string name;
@@ -89,9 +100,9 @@ struct Workload {
   std::optional<uint64_t> duration_ns;
   int recorded_cpus = 0; // a trace: the CPUs it names (0: not a trace)
 
-  // Index of the named resource of that kind, added if new. A name used as
-  // two kinds is refused.
-  int resource(const std::string &name, ResourceKind kind, const std::string &where);
+  // Index of the named resource of that kind, added if new. As in rt-app,
+  // one name may be a mutex and a condition at once: two resources.
+  int resource(const std::string &name, ResourceKind kind);
 };
 
 // The scheduling weight sched_ext reports for a nice value (100 at nice 0):

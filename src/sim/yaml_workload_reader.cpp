@@ -141,7 +141,7 @@ public:
       if (period == 0) {
         fail(g["period_us"], name + ": period_us must be above 0");
       }
-      const int timer = w_.resource(name + ".period", ResourceKind::kTimer, name);
+      const int timer = w_.resource(name + ".period", ResourceKind::kTimer);
       w_.resources[static_cast<size_t>(timer)].per_task = true; // each task its own period
       base.phases = {Phase{{Op{.kind = OpKind::kTimer,
                                .ns = period,
@@ -154,8 +154,8 @@ public:
       // B waits, runs, wakes A.
       for (int i = 0; i < base.instances; ++i) {
         const std::string pair = name + "." + std::to_string(i);
-        const int to_b = w_.resource(pair + ".b", ResourceKind::kCondition, name);
-        const int to_a = w_.resource(pair + ".a", ResourceKind::kCondition, name);
+        const int to_b = w_.resource(pair + ".b", ResourceKind::kCondition);
+        const int to_a = w_.resource(pair + ".a", ResourceKind::kCondition);
         TaskTemplate a = base;
         a.name = pair + ".a";
         a.instances = 1;

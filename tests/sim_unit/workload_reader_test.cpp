@@ -67,13 +67,13 @@ std::string error_of(const std::string &json) {
 
 TEST(RtAppReader, RefusesAnUnsupportedEventByName) {
   const std::string e =
-      error_of(R"({"tasks": {"t": {"phases": {"p1": {"run": 10, "mem": 1000}}}}})");
-  EXPECT_NE(e.find("w.json: tasks.t.phases.p1.mem: unsupported event 'mem'"), std::string::npos)
+      error_of(R"({"tasks": {"t": {"phases": {"p1": {"run": 10, "exec": 1000}}}}})");
+  EXPECT_NE(e.find("w.json: tasks.t.phases.p1.exec: unsupported event 'exec'"), std::string::npos)
       << e;
   EXPECT_NE(e.find("supported: run, runtime, sleep"), std::string::npos) << e;
-  EXPECT_NE(
-      error_of(R"({"tasks": {"t": {"lock": "m", "run": 1}}})").find("unsupported event 'lock'"),
-      std::string::npos);
+  EXPECT_NE(error_of(R"({"tasks": {"t": {"lock_order": ["m"], "run": 1}}})")
+                .find("unsupported event 'lock_order'"),
+            std::string::npos);
 }
 
 TEST(RtAppReader, ExplainsBadValues) {
