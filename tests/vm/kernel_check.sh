@@ -51,6 +51,8 @@ for mode in user kernel; do
     # Verified instructions per program, against the recorded ones.
     insns=$(grep -oE 'verified instructions: .*' "$LOG" | cut -d: -f2-)
     put "${mode}_verified" "$(echo "$insns" | xargs)"
+    grep -qE "^$SERIES $mode " "$RECORDED" 2>/dev/null ||
+        log "note: no verified-instruction counts recorded for $SERIES $mode mode in $RECORDED (scripts/kernels.sh records them)"
     for pair in $insns; do
         prog=${pair%=*} n=${pair#*=}
         [ "$prog" = total ] && continue
