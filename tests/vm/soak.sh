@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Soak: each scheduling mode in turn under a rotating mix (stress-ng cpu,
-# fork, switch, pipe, mmap, hdd; hackbench; a storm of spinning threads),
+# fork, switch, pipe, mmap, hdd; hackbench; a storm of spinning threads; a
+# burst of 1,000 threads released from a barrier at once, burst_threads from
+# the directory of spin_threads),
 # sampling scxx's counters every second. A mode fails on:
 #   - any state but enabled/scxx while it runs, or an unclean exit (the
 #     kernel's watchdog, or any other error exit);
@@ -38,7 +40,7 @@ last_stats() { grep '^\[scxx\] t=' "$1" | tail -n 1; }
 # One rotation step of about STEP seconds.
 workload() {
     local i=$1 step=$2
-    case $((i % 8)) in
+    case $((i % 9)) in
         0) stress-ng --cpu "$N" --timeout "${step}s" --quiet ;;
         1) stress-ng --fork "$N" --timeout "${step}s" --quiet ;;
         2) stress-ng --switch "$N" --timeout "${step}s" --quiet ;;
@@ -48,6 +50,7 @@ workload() {
         6) local end=$((SECONDS + step))
            while [ "$SECONDS" -lt "$end" ]; do hackbench -g 4 -l 50 >/dev/null || return 1; done ;;
         7) "$SPIN" 400 "$step" >/dev/null ;;
+        8) "$(dirname "$SPIN")/burst_threads" 1000 "$step" >/dev/null ;;
     esac
 }
 
