@@ -67,8 +67,8 @@ static __always_inline void scxx_record_exit(struct scxx_exit_info *out,
  * branch not taken is never verified. */
 
 /* A task's slice and virtual time: through the kfuncs where the kernel has
- * them (7.2 and later warn about direct writes), else written directly
- * (6.18). */
+ * them (6.19 and later; 7.2 warns about direct writes), else written
+ * directly (6.18). */
 static __always_inline void set_task_slice(struct task_struct *p, u64 slice)
 {
 	if (bpf_ksym_exists(scx_bpf_task_set_slice))

@@ -48,7 +48,7 @@ if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.
     rm -f "$CACHE/.apt-updated"
 fi
 
-PKGS=(build-essential cmake ninja-build pkg-config git ca-certificates
+PKGS=(build-essential cmake ninja-build pkg-config git ca-certificates curl
       clang-19 llvm-19 libclang-rt-19-dev libelf-dev zlib1g-dev dpkg-dev
       clang-format clang-tidy
       libgtest-dev libgmock-dev libbenchmark-dev
@@ -158,12 +158,23 @@ fetch_kernel() {
     img=$(resolve_image "$series")
     [ -n "$img" ] || die "no Debian kernel image of series $series in unstable or trixie-backports"
     say "kernel $series: $img"
-    # Newer images are meta packages, split into binary + modules parts.
-    pkgs=("$img")
-    while read -r dep; do pkgs+=("$dep"); done < <(apt-cache "${PAPT[@]}" depends "$img" 2>/dev/null |
-          awk '/Depends: linux-(binary|modules)-/{print $2}')
+    # Newer images are meta packages, split into binary + modules parts. A
+    # part the index no longer lists (<name>: backports of 6.19-7.1 lost
+    # their modules packages from the index) is still in the pool, at the
+    # image's version: fetched from there.
+    pkgs=("$img") pool=()
+    while read -r dep; do
+        case $dep in "<"*) pool+=("${dep//[<>]/}") ;; *) pkgs+=("$dep") ;; esac
+    done < <(apt-cache "${PAPT[@]}" depends "$img" 2>/dev/null |
+             awk '/Depends: <?linux-(binary|modules)-/{print $2}')
     work=$(mktemp -d)
     (cd "$work" && apt-get "${PAPT[@]}" download -q "${pkgs[@]}") || { rm -rf "$work"; die "download of ${pkgs[*]} failed"; }
+    ver=$(apt-cache "${PAPT[@]}" show "$img" 2>/dev/null | awk '/^Version:/ {print $2; exit}')
+    for p in "${pool[@]}"; do
+        say "kernel $series: $p is not in the index, fetching it from the pool"
+        curl -fsSL -o "$work/${p}_${ver}_amd64.deb" "$MIRROR/pool/main/l/linux/${p}_${ver}_amd64.deb" ||
+            { rm -rf "$work"; die "$p $ver is neither in the index nor in the pool"; }
+    done
     rm -rf "$dir.new"; mkdir -p "$dir.new/root"
     for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$dir.new/root"; done
     # Newer Debian kernels ship the image as /usr/lib/modules/KVER/vmlinuz,

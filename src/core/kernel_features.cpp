@@ -25,8 +25,8 @@ constexpr KernelFeature kFeatures[] = {
     {"scx_bpf_dsq_peek", "6.19",
      "a CPU serves its own DSQ before the shared one; the starvation guard bounds the shared "
      "DSQ's waits"},
-    {"scx_bpf_task_set_slice", "7.2", "writes p->scx.slice directly"},
-    {"scx_bpf_task_set_dsq_vtime", "7.2", "writes p->scx.dsq_vtime directly"},
+    {"scx_bpf_task_set_slice", "6.19", "writes p->scx.slice directly"},
+    {"scx_bpf_task_set_dsq_vtime", "6.19", "writes p->scx.dsq_vtime directly"},
 };
 
 } // namespace
