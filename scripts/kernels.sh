@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The kernel matrix: scxx on every Debian kernel series with sched_ext that
 # scripts/lib/kernels.txt lists, one VM boot each (tests/vm/kernel_check.sh
-# with DEPTH=matrix: both modes, hackbench and a pipe ping-pong against
+# with SCXX_CHECK_DEPTH=matrix: both modes, hackbench and a pipe ping-pong against
 # EEVDF in the same boot, the waits, a 5 s SIGSTOP of the agent, a CPU
 # offline and back, the kernel log checked for warnings). Writes
 # docs/KERNELS.md and the verified-instruction counts the suite's smoke test
@@ -26,7 +26,7 @@ failed=()
 for s in "${SERIES[@]}"; do
     echo "[kernels] $s: $(cat "${SCXX_CACHE:-/var/cache/scxx}/kernels/$s/version")"
     rm -f "$RESULTS/kernel-$s.txt"
-    if ! DEPTH=matrix tools/vm/scxx-vm --kernel "$s" --cpus 2 --timeout 900 --results "$RESULTS" -- \
+    if ! SCXX_CHECK_DEPTH=matrix tools/vm/scxx-vm --kernel "$s" --cpus 2 --timeout 900 --results "$RESULTS" -- \
             tests/vm/kernel_check.sh "$BUILD/src/daemon/scxx" 2>&1 | tee "$RESULTS/kernel-$s.log"; then
         failed+=("$s")
     fi

@@ -3,7 +3,7 @@
 
 Usage: kernels_report.py RESULTS_DIR KERNELS_MD VERIFIED_TXT SERIES...
 RESULTS_DIR holds kernel-SERIES.txt files of key=value lines written by
-tests/vm/kernel_check.sh (DEPTH=matrix); a series without one is listed as
+tests/vm/kernel_check.sh (SCXX_CHECK_DEPTH=matrix); a series without one is listed as
 not run. Run by scripts/kernels.sh; do not edit its outputs by hand.
 """
 import pathlib

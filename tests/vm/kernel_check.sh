@@ -4,14 +4,14 @@
 # kernel log gains no warning, splat or sched_ext error; no BPF program's
 # verified instructions grow past 1.5x of the count recorded for this kernel
 # series (tests/vm/verified_insns.txt, written by scripts/kernels.sh).
-# With DEPTH=matrix (scripts/kernels.sh) also: hackbench and a pipe
+# With SCXX_CHECK_DEPTH=matrix (scripts/kernels.sh) also: hackbench and a pipe
 # ping-pong against EEVDF in the same boot, the waits, a 5 s SIGSTOP of the
 # agent and a CPU taken offline and back. Writes key=value lines to
 # $SCXX_VM_RESULTS/kernel-SERIES.txt.
 # Usage (inside the VM): kernel_check.sh PATH/TO/scxx
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 scxx}
-DEPTH=${DEPTH:-smoke}
+DEPTH=${SCXX_CHECK_DEPTH:-smoke}
 RECORDED=$(dirname "$0")/verified_insns.txt
 KVER=$(uname -r)
 SERIES=$(echo "$KVER" | cut -d. -f1,2)
@@ -41,6 +41,8 @@ for mode in user kernel; do
     args=(--stats 1)
     [ "$mode" = kernel ] && args+=(--kernel-mode)
     LOG=$(mktemp)
+    # shellcheck disable=SC2034 # read by expect_attached (lib.sh)
+    ATTACH_LOG=$LOG ATTACH_WAIT=60
     t0=$(now_ms)
     "$BIN" run "${args[@]}" >"$LOG" 2>&1 &
     pid=$!

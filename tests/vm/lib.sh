@@ -22,11 +22,15 @@ wait_state() {
     return 1
 }
 
-# expect_attached OPS: state enabled with our ops name, else fail.
+# expect_attached OPS: state enabled with our ops name, else fail (printing
+# ATTACH_LOG, the scheduler's output, if set).
 expect_attached() {
     local ops=$1
     local secs=${ATTACH_WAIT:-20}
-    wait_state enabled "$secs" || fail "sched_ext state is '$(sched_state)', not 'enabled', $secs s after start"
+    if ! wait_state enabled "$secs"; then
+        [ -n "${ATTACH_LOG:-}" ] && cat "$ATTACH_LOG"
+        fail "sched_ext state is '$(sched_state)', not 'enabled', $secs s after start"
+    fi
     [ "$(sched_ops)" = "$ops" ] || fail "root/ops is '$(sched_ops)', expected '$ops'"
     log "attached: state=$(sched_state) ops=$(sched_ops)"
 }
