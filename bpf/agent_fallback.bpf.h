@@ -140,7 +140,7 @@ DEFINE_BUDGETED_CUSTODY_WALK(take_back_one, struct take_back_ctx, take_back_task
 
 /* ops.dispatch while the agent is stalled: every task it owes a decision
  * is placed by BPF, as many as this dispatch has slots for; the next calls
- * go on where it stopped. Returns the budget left. */
+ * go on where it stopped. The slots it used come off @budget. */
 static void take_back_from_agent(struct dispatch_budget *budget)
 {
 	struct take_back_ctx c = {.budget = *budget};

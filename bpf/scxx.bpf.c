@@ -124,6 +124,8 @@
  *   agent_wakeup.bpf.h      parking and running the yielding agent (11)
  *   agent_fallback.bpf.h    taking over from a stalled agent (15)
  *   kernel_mode.bpf.h       the deadline policy decided in BPF (8)
+ *   dispatch_budget.bpf.h   the slots one ops.dispatch may insert, shared
+ *                           by its loops (3, 11, 15)
  *   agent_select_cpu.bpf.h  the select_cpu SYSCALL program (4)
  *   channel_test.bpf.h      the channel self-test SYSCALL programs
  *   boost_test.bpf.h        a strategy boost lookup for tests (7)
