@@ -24,7 +24,7 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # and each session prints its own totals).
 stat_of() { grep 'totals:' "$1" | grep -oE "(^| )$2=[0-9]+" | cut -d= -f2 | awk '{s += $1} END {print s + 0}'; }
 put kernel "$KVER"
-dmesg -C # only what happens from here counts
+kernel_log_start
 
 hb() { # seconds of one hackbench run
     hackbench -g 4 -l 100 2>&1 | awk '/^Time:/ {print $2}'
@@ -114,7 +114,7 @@ if [ "$DEPTH" = matrix ]; then
 fi
 
 # Every warning the kernel printed while scxx ran (the boot's own are gone).
-warnings=$(dmesg | grep -E 'WARNING|BUG:|Call Trace|sched_ext.*(error|deprecated|runtime error)|scx_.*(error|warn)|is deprecated' || true)
+warnings=$(kernel_warnings)
 put warnings "$(echo -n "$warnings" | grep -c . || true)"
 [ -z "$warnings" ] || { echo "$warnings"; fail "the kernel printed warnings while scxx ran"; }
 cat "$OUT"

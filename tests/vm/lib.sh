@@ -35,6 +35,13 @@ expect_attached() {
     log "attached: state=$(sched_state) ops=$(sched_ops)"
 }
 
+# The kernel log from here on: kernel_warnings prints every warning, splat
+# or sched_ext error logged since kernel_log_start (the boot's own are gone).
+kernel_log_start() { dmesg -C; }
+kernel_warnings() {
+    dmesg | grep -E 'WARNING|BUG:|Call Trace|sched_ext.*(error|deprecated|runtime error)|scx_.*(error|warn)|is deprecated' || true
+}
+
 require_tool() {
     command -v "$1" >/dev/null 2>&1 || fail "required tool '$1' is missing (scripts/setup.sh installs it)"
 }

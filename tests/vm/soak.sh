@@ -9,6 +9,7 @@
 #   - a missed wake-up (missed_wakeups > 0);
 #   - an agent page fault after warm-up (pf_minor/pf_major grew);
 #   - agent memory growth after warm-up (VmRSS grew by more than 64 KiB);
+#   - a kernel warning, splat or sched_ext error logged during the soak;
 #   - a lost task (user mode): every task sent to the agent gets exactly
 #     one outcome, so queued - user - cancelled - failed counts only the
 #     tasks in flight when the counters are read; sampled at rest after the
@@ -117,10 +118,15 @@ soak_mode() {
 }
 
 ROTATION_START=0
+kernel_log_start
 for mode in "$@"; do
     soak_mode "$mode" || failures=$((failures + 1))
     ROTATION_START=$((ROTATION_START + 1))
     wait_state disabled 10 || fail "state '$(sched_state)' after $mode stopped"
 done
 [ "$failures" -eq 0 ] || fail "$failures of $# modes failed"
-log "PASS: $* soaked ${SECS} s each"
+# The default kernel's log stays clean too (7.2 warned about direct writes
+# of p->scx.slice and dsq_vtime).
+warnings=$(kernel_warnings)
+[ -z "$warnings" ] || { echo "$warnings"; fail "the kernel printed warnings during the soak"; }
+log "PASS: $* soaked ${SECS} s each, 0 kernel warnings"
