@@ -43,7 +43,11 @@ def main() -> int:
     for s in series:
         r = read(results_dir / f"kernel-{s}.txt")
         if not r or "error" in r:
-            rows.append(f"| {s} | not run{': ' + r['error'] if r.get('error') else ''} | | | | | | | |")
+            rows.append(f"| {s} | {r.get('kernel', '')} fails: {r.get('error', 'not run')} | | | | | | | |")
+            continue
+        if "warnings" not in r:  # the check never reached its end
+            rows.append(f"| {s} | {r.get('kernel', '?')}: incomplete run, see scripts/kernels.sh's log "
+                        "| | | | | | | |")
             continue
         rows.append(
             f"| {s} | {r.get('kernel', '?')} | {r.get('user_attach_ms', '-')} / "
@@ -55,6 +59,7 @@ def main() -> int:
             f"{r.get('warnings', '-')} |")
         features = r.get("features", "").replace(";", "; ").strip("; ")
         sec = [f"### {s} ({r.get('kernel', '?')})", "",
+               *([f"- Depth: {r['depth']}."] if "depth" in r else []),
                f"- Optional kernel features: {features or 'not recorded'}.",
                f"- Load (verifier) time: user mode {r.get('user_load_ms', '-')} ms, "
                f"kernel mode {r.get('kernel_load_ms', '-')} ms.",

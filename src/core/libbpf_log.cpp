@@ -6,6 +6,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <mutex>
+#include <string>
 
 namespace scxx {
 namespace {
@@ -15,21 +16,44 @@ std::string g_buffer;
 bool g_echo = false;
 constexpr size_t kMaxBuffered = size_t{64} << 10;
 
-int on_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args) {
+// At most this much of one message goes to stderr: a verifier log can run to
+// megabytes, and its verdict is at its end.
+constexpr size_t kMaxEchoed = size_t{16} << 10;
+
+// The whole message, however long (a verifier log is one message).
+std::string format(const char *fmt, va_list args) {
   std::array<char, 4096> line{};
+  va_list again;
+  va_copy(again, args);
   const int n = std::vsnprintf(line.data(), line.size(), fmt, args);
-  if (n < 0) {
-    return 0;
+  std::string out;
+  if (n >= 0 && static_cast<size_t>(n) < line.size()) {
+    out = line.data();
+  } else if (n >= 0) {
+    out.resize(static_cast<size_t>(n) + 1);
+    std::vsnprintf(out.data(), out.size(), fmt, again);
+    out.pop_back();
   }
+  va_end(again);
+  return out;
+}
+
+int on_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args) {
+  const std::string message = format(fmt, args);
   const std::lock_guard lock(g_mutex);
-  g_buffer.append(line.data());
+  g_buffer.append(message);
   if (g_buffer.size() > kMaxBuffered) {
     g_buffer.erase(0, g_buffer.size() - kMaxBuffered);
   }
   if (g_echo || level == LIBBPF_WARN) {
-    std::fputs(line.data(), stderr);
+    if (message.size() > kMaxEchoed) {
+      std::fprintf(stderr, "[... %zu bytes left out ...]\n", message.size() - kMaxEchoed);
+      std::fputs(message.c_str() + (message.size() - kMaxEchoed), stderr);
+    } else {
+      std::fputs(message.c_str(), stderr);
+    }
   }
-  return n;
+  return static_cast<int>(message.size());
 }
 
 } // namespace
