@@ -79,6 +79,13 @@ static bool keep_agent_running(struct task_struct *prev)
 		return false;
 	if (!READ_ONCE(agent_needed) && READ_ONCE(agent_idle))
 		return false;
+	/* Kept here, it is no longer parked: else another CPU could still run
+	 * it (run_parked_agent) while it runs here, and if it entered
+	 * migrate_disable() meanwhile (a BPF syscall), the kernel would refuse
+	 * that CPU's insert and unload scxx (seen on 6.18). When another CPU
+	 * took it first, it goes there. */
+	if (!__sync_lock_test_and_set(&agent_parked, 0))
+		return false;
 	set_task_slice(prev, tunables.slice_ns);
 	stat_inc(nr_agent_runs);
 	agent_answered(bpf_ktime_get_ns());

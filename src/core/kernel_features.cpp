@@ -66,7 +66,8 @@ std::string describe(const KernelFeatureReport &report) {
   std::string out = "kernel features:";
   for (const KernelFeature *f : report.found) {
     if (!f->fallback.empty()) {
-      out += " " + std::string(f->kfunc);
+      out += ' ';
+      out += f->kfunc;
     }
   }
   if (report.missing.empty()) {

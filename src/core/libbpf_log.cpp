@@ -2,9 +2,10 @@
 
 #include <bpf/libbpf.h>
 
-#include <array>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -22,20 +23,13 @@ constexpr size_t kMaxEchoed = size_t{16} << 10;
 
 // The whole message, however long (a verifier log is one message).
 std::string format(const char *fmt, va_list args) {
-  std::array<char, 4096> line{};
-  va_list again;
-  va_copy(again, args);
-  const int n = std::vsnprintf(line.data(), line.size(), fmt, args);
-  std::string out;
-  if (n >= 0 && static_cast<size_t>(n) < line.size()) {
-    out = line.data();
-  } else if (n >= 0) {
-    out.resize(static_cast<size_t>(n) + 1);
-    std::vsnprintf(out.data(), out.size(), fmt, again);
-    out.pop_back();
+  char *text = nullptr;
+  const int n = vasprintf(&text, fmt, args);
+  if (n < 0) {
+    return {};
   }
-  va_end(again);
-  return out;
+  const std::unique_ptr<char, decltype(&std::free)> owned(text, &std::free);
+  return {text, static_cast<size_t>(n)};
 }
 
 int on_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args) {

@@ -64,7 +64,8 @@ std::string format_table(const ReportHeader &h, const std::vector<RunResult> &ru
       names.insert(c.name);
     }
   }
-  out += "\n" + pad("", kLabelWidth, false);
+  out += '\n';
+  out += pad("", kLabelWidth, false);
   for (const RunResult &r : runs) {
     out += pad(r.policy, kColumnWidth, true);
   }
