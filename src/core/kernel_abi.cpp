@@ -61,16 +61,19 @@ int exit_kind(const struct btf *btf, const char *value) {
 }
 
 KernelAbi load_kernel_abi() {
-  const std::unique_ptr<struct btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(),
-                                                                  &btf__free);
+  return read_kernel_abi(load_running_kernel_btf().get());
+}
+
+} // namespace
+
+std::unique_ptr<struct btf, void (*)(struct btf *)> load_running_kernel_btf() {
+  std::unique_ptr<struct btf, void (*)(struct btf *)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
   if (vmlinux == nullptr) {
     throw Error(errno_message("reading the running kernel's BTF (/sys/kernel/btf/vmlinux)", errno),
                 kExitNoSchedExt);
   }
-  return read_kernel_abi(vmlinux.get());
+  return vmlinux;
 }
-
-} // namespace
 
 KernelAbi read_kernel_abi(const struct btf *btf) {
   return KernelAbi{

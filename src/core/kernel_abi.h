@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 struct btf;
 
@@ -30,6 +31,10 @@ struct KernelAbi {
 
 // The values in `btf`; throws Error naming the enum or value it lacks.
 KernelAbi read_kernel_abi(const struct btf *btf);
+
+// The running kernel's BTF (/sys/kernel/btf/vmlinux); throws Error (exit 78)
+// when it cannot be read.
+std::unique_ptr<struct btf, void (*)(struct btf *)> load_running_kernel_btf();
 
 // The running kernel's values, read once (thread-safe); throws Error when its
 // BTF cannot be read or lacks a value.

@@ -1,6 +1,7 @@
 #include "core/kernel_features.h"
 
 #include "core/error.h"
+#include "core/kernel_abi.h"
 
 #include <bpf/btf.h>
 
@@ -53,13 +54,7 @@ KernelFeatureReport check_kernel_features(const struct btf *btf) {
 }
 
 KernelFeatureReport check_running_kernel() {
-  const std::unique_ptr<struct btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(),
-                                                                  &btf__free);
-  if (vmlinux == nullptr) {
-    throw Error(errno_message("reading the running kernel's BTF (/sys/kernel/btf/vmlinux)", errno),
-                kExitNoSchedExt);
-  }
-  return check_kernel_features(vmlinux.get());
+  return check_kernel_features(load_running_kernel_btf().get());
 }
 
 std::string describe(const KernelFeatureReport &report) {

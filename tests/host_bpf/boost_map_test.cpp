@@ -1,5 +1,6 @@
 // host-bpf tier: the task_boosts map and the start-time match of
 // lookup_boost on the host kernel, against this thread's real /proc entry.
+#include "channel_only_fixture.h"
 #include "core/bpf_scheduler.h"
 #include "strategy/strategy.h"
 
@@ -18,17 +19,8 @@
 namespace scxx {
 namespace {
 
-class BoostMapTest : public ::testing::Test {
+class BoostMapTest : public ChannelOnlyTest {
 protected:
-  void SetUp() override {
-    if (geteuid() != 0) {
-      GTEST_SKIP() << "host-bpf tests need root (CAP_BPF) to load BPF programs";
-    }
-    SchedulerOptions opts;
-    opts.channel_only = true;
-    sched_ = std::make_unique<BpfScheduler>(opts);
-  }
-  std::unique_ptr<BpfScheduler> sched_;
 };
 
 TEST_F(BoostMapTest, AppliesOnlyToTheThreadThatStartedThen) {

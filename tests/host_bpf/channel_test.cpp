@@ -2,6 +2,7 @@
 // loaded channel-only on the host kernel (no sched_ext needed), driven end
 // to end through BpfScheduler.
 #include "agent/agent_loop.h"
+#include "channel_only_fixture.h"
 #include "core/bpf_scheduler.h"
 #include "policy/policy_factory.h"
 #include "scxx_sched.skel.h"
@@ -23,21 +24,12 @@ constexpr size_t kQueuedCapacity = SCXX_QUEUED_RING_BYTES / (sizeof(scxx_queued_
 constexpr size_t kDispatchedCapacity =
     SCXX_DISPATCHED_RING_BYTES / (sizeof(scxx_dispatched_task) + 8);
 
-class ChannelTest : public ::testing::Test {
+class ChannelTest : public ChannelOnlyTest {
 protected:
-  void SetUp() override {
-    if (geteuid() != 0) {
-      GTEST_SKIP() << "host-bpf tests need root (CAP_BPF) to load BPF programs";
-    }
-    SchedulerOptions opts;
-    opts.channel_only = true;
-    sched_ = std::make_unique<BpfScheduler>(opts);
-  }
   const SchedulerStats stats() const { return sched_->stats(); }
   const scxx_dispatched_task &drained(size_t i) const {
     return sched_->skeleton()->bss->test_drained[i % 64];
   }
-  std::unique_ptr<BpfScheduler> sched_;
 };
 
 TEST_F(ChannelTest, QueuedMessagesArriveInOrderWithTheirFields) {

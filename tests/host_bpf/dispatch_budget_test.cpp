@@ -2,6 +2,7 @@
 // dispatch slots the kernel gives and go on at the next call, losing nothing
 // (bpf/dispatch_budget.bpf.h). Driven through the channel self-test
 // programs, which instantiate the very same loops with a recording action.
+#include "channel_only_fixture.h"
 #include "core/bpf_scheduler.h"
 #include "scxx_sched.skel.h"
 
@@ -19,16 +20,8 @@ namespace {
 // The slots ops.dispatch keeps for the parked agent (SCXX_DISPATCH_RESERVE).
 constexpr int64_t kReserve = 1;
 
-class DispatchBudgetTest : public ::testing::Test {
+class DispatchBudgetTest : public ChannelOnlyTest {
 protected:
-  void SetUp() override {
-    if (geteuid() != 0) {
-      GTEST_SKIP() << "host-bpf tests need root (CAP_BPF) to load BPF programs";
-    }
-    SchedulerOptions opts;
-    opts.channel_only = true;
-    sched_ = std::make_unique<BpfScheduler>(opts);
-  }
   void submit_decisions(int count, int32_t pid_base) {
     for (int i = 0; i < count; ++i) {
       Decision d;
@@ -38,7 +31,6 @@ protected:
       ASSERT_TRUE(sched_->dispatch(d)) << "decision " << i;
     }
   }
-  std::unique_ptr<BpfScheduler> sched_;
 };
 
 // More decisions than one ops.dispatch may insert: each call carries out
